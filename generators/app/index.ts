@@ -1,0 +1,89 @@
+// `yo traced-api [name]`: gathers the answers, writes the project, and adds the example endpoint
+// through the endpoint generator, so both share one code path.
+import { existsSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Generator from 'yeoman-generator';
+import type { ProjectAnswers, ProjectConfig } from '../../lib/config.js';
+import { InputError } from '../../lib/errors.js';
+import { appOptions, type AppValues } from '../../lib/options.js';
+import { packageJsonFor, projectConfig } from '../../lib/project.js';
+import { DEFAULT_EXPECTED_RPS, describeEstimate, estimateRule, samplingWarnings } from '../../lib/sampling.js';
+import { loadVersions, templatesRoot } from '../../lib/versions.js';
+import { gather, registerOptions } from '../../lib/yeoman.js';
+import { projectFiles } from '../../lib/templates.js';
+
+/** The example endpoint every new project starts with. */
+export const EXAMPLE_ENDPOINT = { method: 'POST', path: '/orders', name: 'createOrder' } as const;
+
+export default class AppGenerator extends Generator {
+  declare project: ProjectConfig;
+
+  constructor(args: string[], options: any) {
+    super(args, options);
+    registerOptions(this, appOptions);
+    this.sourceRoot(templatesRoot);
+  }
+
+  async prompting() {
+    const values = await gather<AppValues>(this, appOptions);
+    const target = this.destinationPath(values.name);
+    if (existsSync(target) && readdirSync(target).length > 0) {
+      throw new InputError(`Folder ./${values.name}/ already exists and is not empty: choose another project name or remove the folder.`);
+    }
+    this.project = projectConfig(values as ProjectAnswers, loadVersions());
+  }
+
+  configuring() {
+    this.destinationRoot(this.destinationPath(this.project.name));
+    const { names, defaultRulePriority, versions, ...answers } = this.project;
+    this.config.set({ ...answers, defaultRulePriority });
+  }
+
+  writing() {
+    const data = { ...this.project, estimate: this.apiEstimate(), exampleOperationId: EXAMPLE_ENDPOINT.name };
+    for (const file of projectFiles(this.project)) {
+      this.renderTemplate(file.template, file.target, data);
+    }
+    this.fs.writeJSON(this.destinationPath('package.json'), packageJsonFor(this.project));
+    this.composeWith(fileURLToPath(new URL('../endpoint/index.js', import.meta.url)), {
+      generatorArgs: [EXAMPLE_ENDPOINT.method, EXAMPLE_ENDPOINT.path],
+      generatorOptions: {
+        name: EXAMPLE_ENDPOINT.name,
+        publish: this.project.sns,
+        yes: true,
+        quiet: true,
+        skipInstall: true,
+        destinationRoot: this.destinationRoot(),
+      } as Record<string, unknown>,
+    });
+  }
+
+  install() {
+    if (this.options.skipInstall) return;
+    return this.spawn('npm', ['install', '--no-audit', '--no-fund'], { cwd: this.destinationRoot() });
+  }
+
+  end() {
+    const lines = [
+      '',
+      `Created ${this.project.name}/: a traced API on API Gateway (REST) + Lambda (${this.project.runtime}, tracing ${this.project.tracingMode})` +
+        `${this.project.sns ? ' + SNS' : ''}, all in Terraform, with the example endpoint ${EXAMPLE_ENDPOINT.method} ${EXAMPLE_ENDPOINT.path}.`,
+      describeEstimate('X-Ray cost of the API default rule', this.apiEstimate()),
+      ...samplingWarnings(0, this.project.apiTracing),
+      '',
+      'Next:',
+      `  cd ${this.project.name}`,
+      ...(this.options.skipInstall ? ['  npm install'] : []),
+      '  npm run build && npm test',
+      '  npm run deploy                     # terraform init + apply in terraform/',
+      '  yo traced-api:endpoint GET /orders/{orderId}   # or: traced-api endpoint GET /orders/{orderId}',
+      '',
+    ];
+    this.log(lines.join('\n'));
+  }
+
+  private apiEstimate() {
+    return estimateRule({ reservoir: this.project.reservoir, fixedRate: this.project.fixedRate }, DEFAULT_EXPECTED_RPS);
+  }
+}
+

@@ -1,0 +1,97 @@
+// `yo traced-api:endpoint [method] [path]`: adds one route end to end (operation in the OpenAPI
+// document, handler, test, sampling rule); Terraform picks it up from the document.
+import Generator from 'yeoman-generator';
+import type { EndpointConfig, ProjectConfig } from '../../lib/config.js';
+import { InputError } from '../../lib/errors.js';
+import { addOperation, checkNewEndpoint, listOperations, parseOpenApi, type Operation } from '../../lib/openapi.js';
+import { endpointOptions, type EndpointValues } from '../../lib/options.js';
+import { CONFIG_KEY, endpointConfig, projectConfig } from '../../lib/project.js';
+import { operationIdFor } from '../../lib/names.js';
+import { DEFAULT_EXPECTED_RPS, describeEstimate, estimateRule, nextFreePriority, samplingWarnings } from '../../lib/sampling.js';
+import { endpointFiles } from '../../lib/templates.js';
+import { loadVersions, templatesRoot } from '../../lib/versions.js';
+import { gather, registerOptions } from '../../lib/yeoman.js';
+import type { HttpMethod } from '../../lib/config.js';
+
+const OPENAPI = 'openapi/openapi.yaml';
+
+export default class EndpointGenerator extends Generator {
+  declare project: ProjectConfig;
+  declare document: string;
+  declare operations: Operation[];
+  declare endpoint: EndpointConfig;
+  declare expectedRps: number;
+
+  constructor(args: string[], options: any) {
+    super(args, options);
+    registerOptions(this, endpointOptions);
+    this.option('quiet', { type: Boolean, hide: true, description: 'Print no estimate (used when the app generator adds its example)' });
+    this.sourceRoot(templatesRoot);
+  }
+
+  initializing() {
+    const stored = this.fs.readJSON(this.destinationPath('.yo-rc.json')) as Record<string, any> | undefined;
+    const answers = stored?.[CONFIG_KEY];
+    if (!answers || !this.fs.exists(this.destinationPath(OPENAPI))) {
+      throw new InputError(
+        `${this.destinationRoot()} is not a generated traced-api project (no .yo-rc.json with "${CONFIG_KEY}" and ${OPENAPI}): run this inside a project made by \`yo traced-api\`.`,
+      );
+    }
+    this.project = projectConfig(answers, loadVersions());
+    this.document = this.fs.read(this.destinationPath(OPENAPI))!;
+    this.operations = listOperations(parseOpenApi(this.document, OPENAPI));
+  }
+
+  async prompting() {
+    const project = this.project;
+    const values = await gather<EndpointValues>(this, endpointOptions, {
+      name: (v) => operationIdFor(String(v.method), String(v.path)),
+      expectedRps: () => DEFAULT_EXPECTED_RPS,
+      reservoir: () => project.reservoir,
+      fixedRate: () => project.fixedRate,
+      priority: () => nextFreePriority(this.operations.flatMap((op) => op.sampling?.priority ?? []), project.defaultRulePriority),
+      publish: () => project.sns,
+    });
+    if (values.publish && !project.sns) {
+      throw new InputError('--publish needs an SNS topic, and this project was generated with --no-sns: use --no-publish.');
+    }
+    this.expectedRps = values.expectedRps;
+    this.endpoint = endpointConfig(project, {
+      method: values.method as HttpMethod,
+      path: values.path,
+      operationId: values.name,
+      publish: values.publish,
+      reservoir: values.reservoir,
+      fixedRate: values.fixedRate,
+      priority: values.priority,
+    });
+    checkNewEndpoint(this.operations, this.endpoint);
+  }
+
+  writing() {
+    const { endpoint } = this;
+    const summary = `${endpoint.method} ${endpoint.path}${endpoint.publish ? ', publishing an event to SNS' : ''}`;
+    this.fs.write(this.destinationPath(OPENAPI), addOperation(this.document, endpoint, summary));
+    const data = { ...this.project, endpoint };
+    for (const file of endpointFiles(endpoint)) {
+      this.renderTemplate(file.template, file.target, data);
+    }
+  }
+
+  end() {
+    if ((this.options as Record<string, unknown>).quiet) return;
+    const { endpoint } = this;
+    const rules = this.operations.filter((op) => op.sampling).length + 2; // the new rule and the API default rule
+    this.log(
+      [
+        '',
+        `Added ${endpoint.method} ${endpoint.path} (${endpoint.operationId}): src/handlers/${endpoint.operationId}.ts, its test, and sampling rule ` +
+          `${endpoint.sampling.ruleName} (priority ${endpoint.sampling.priority}, reservoir ${endpoint.sampling.reservoirSize}/s, fixed rate ${endpoint.sampling.fixedRate}).`,
+        describeEstimate('Its X-Ray cost on its own', estimateRule({ reservoir: endpoint.sampling.reservoirSize, fixedRate: endpoint.sampling.fixedRate }, this.expectedRps)),
+        ...samplingWarnings(rules, this.project.apiTracing),
+        'Next: npm run build && npm test, then npm run deploy.',
+        '',
+      ].join('\n'),
+    );
+  }
+}

@@ -1,0 +1,68 @@
+// The one typed object every template receives (docs/design.md describes it).
+export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+export const RUNTIMES = ['nodejs22.x', 'nodejs24.x'] as const;
+export type Runtime = (typeof RUNTIMES)[number];
+export const TRACING_MODES = ['Active', 'PassThrough'] as const;
+export type TracingMode = (typeof TRACING_MODES)[number];
+
+/** Endpoint rules take priorities ahead of (below) the API default rule's. */
+export const DEFAULT_RULE_PRIORITY = 9000;
+/** First priority handed to an endpoint rule when the user does not choose one. */
+export const FIRST_ENDPOINT_PRIORITY = 100;
+/** X-Ray's default quota of custom sampling rules per region. */
+export const SAMPLING_RULE_QUOTA = 25;
+
+export interface Versions {
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+  terraform: {
+    required_version: string;
+    providers: Record<string, { source: string; version: string }>;
+  };
+  node: string;
+}
+
+/** What the user answered for the project; stored in .yo-rc.json. */
+export interface ProjectAnswers {
+  name: string;
+  description: string;
+  region: string;
+  stage: string;
+  runtime: Runtime;
+  tracingMode: TracingMode;
+  apiTracing: boolean;
+  reservoir: number;
+  fixedRate: number;
+  sns: boolean;
+}
+
+export interface ProjectNames {
+  prefix: string;
+  role: string;
+  topic: string;
+  defaultRule: string;
+}
+
+export interface ProjectConfig extends ProjectAnswers {
+  names: ProjectNames;
+  defaultRulePriority: number;
+  versions: Versions;
+}
+
+export interface SamplingSettings {
+  ruleName: string;
+  priority: number;
+  reservoirSize: number;
+  fixedRate: number;
+}
+
+export interface EndpointConfig {
+  method: HttpMethod;
+  path: string;
+  operationId: string;
+  pathParameters: string[];
+  publish: boolean;
+  functionName: string;
+  sampling: SamplingSettings;
+}

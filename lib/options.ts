@@ -1,0 +1,218 @@
+// Declarative options: each is stated once (name, type, description, default, how it is parsed),
+// and both the generators' --help and their prompts are built from that statement.
+import { HTTP_METHODS, RUNTIMES, TRACING_MODES } from './config.js';
+import { InputError } from './errors.js';
+import * as parse from './validate.js';
+
+export interface OptionSpec<Values> {
+  /** --kebab-case name on the command line. */
+  name: string;
+  /** camelCase key of the value. */
+  key: keyof Values & string;
+  type: 'string' | 'boolean';
+  description: string;
+  /** Help text for the default; the value itself comes from `default` (or `yesDefault` with --yes). */
+  defaultText: string;
+  /** The default, computed from the values gathered before it; undefined means "must be given or asked". */
+  default: (values: Partial<Values>) => unknown;
+  /** What a user sees when asked. */
+  /** The value --yes takes where there is no default to ask with. */
+  yesDefault?: unknown;
+  message: string | ((values: Partial<Values>) => string);
+  choices?: readonly string[];
+  /** Also a positional argument of the command. */
+  argument?: boolean;
+  parse: (value: unknown) => unknown;
+}
+
+export interface AppValues {
+  name: string;
+  description: string;
+  region: string;
+  stage: string;
+  runtime: string;
+  tracingMode: string;
+  apiTracing: boolean;
+  reservoir: number;
+  fixedRate: number;
+  sns: boolean;
+}
+
+export interface EndpointValues {
+  method: string;
+  path: string;
+  name: string;
+  expectedRps: number;
+  reservoir: number;
+  fixedRate: number;
+  priority: number;
+  publish: boolean;
+}
+
+const bool = (what: string) => (value: unknown) => parse.parseBoolean(what, value);
+
+export const appOptions: OptionSpec<AppValues>[] = [
+  {
+    name: 'name', key: 'name', type: 'string', argument: true,
+    description: 'Project and API name: 1-40 lowercase letters, digits and dashes; the project is written to ./<name>/',
+    defaultText: 'asked; my-api with --yes', default: () => undefined, yesDefault: 'my-api',
+    message: 'Project and API name', parse: parse.parseProjectName,
+  },
+  {
+    name: 'description', key: 'description', type: 'string',
+    description: 'One line for package.json, README and the API',
+    defaultText: 'generated from the name', default: (v) => `${v.name} - a traced serverless API`,
+    message: 'One-line description', parse: parse.parseDescription,
+  },
+  {
+    name: 'region', key: 'region', type: 'string', description: 'AWS region',
+    defaultText: 'us-east-1', default: () => 'us-east-1', message: 'AWS region', parse: parse.parseRegion,
+  },
+  {
+    name: 'stage', key: 'stage', type: 'string', description: 'API Gateway stage name',
+    defaultText: 'dev', default: () => 'dev', message: 'API Gateway stage name', parse: parse.parseStage,
+  },
+  {
+    name: 'runtime', key: 'runtime', type: 'string', description: `Lambda runtime: ${RUNTIMES.join(' or ')}`,
+    defaultText: 'nodejs22.x', default: () => 'nodejs22.x', message: 'Lambda runtime', choices: RUNTIMES,
+    parse: parse.parseRuntime,
+  },
+  {
+    name: 'tracing-mode', key: 'tracingMode', type: 'string',
+    description: `Lambda tracing_config mode: ${TRACING_MODES.join(' or ')}`,
+    defaultText: 'Active', default: () => 'Active', choices: TRACING_MODES,
+    message: 'Lambda tracing mode (Active: Lambda traces even without an upstream decision; PassThrough: only when API Gateway sampled)',
+    parse: parse.parseTracingMode,
+  },
+  {
+    name: 'api-tracing', key: 'apiTracing', type: 'boolean',
+    description: 'API Gateway stage X-Ray tracing (xray_tracing_enabled); --no-api-tracing turns it off',
+    defaultText: 'on', default: () => true,
+    message: 'Turn on X-Ray tracing on the API Gateway stage? (sampling rules only act when it is on)',
+    parse: bool('API tracing'),
+  },
+  {
+    name: 'reservoir', key: 'reservoir', type: 'string',
+    description: 'API default sampling rule: traces recorded per second before the fixed rate applies',
+    defaultText: '1', default: () => 1, message: 'Default sampling rule: reservoir (traces per second)',
+    parse: parse.parseReservoir,
+  },
+  {
+    name: 'fixed-rate', key: 'fixedRate', type: 'string',
+    description: 'API default sampling rule: share of requests beyond the reservoir, as 0.05 or 5%',
+    defaultText: '0.05', default: () => 0.05, message: 'Default sampling rule: fixed rate beyond the reservoir (0.05 or 5%)',
+    parse: (value) => parse.parseRate(value),
+  },
+  {
+    name: 'sns', key: 'sns', type: 'boolean',
+    description: 'An SNS topic that handlers publish to through an X-Ray captured client; --no-sns leaves it out',
+    defaultText: 'on', default: () => true, message: 'Add an SNS topic that handlers publish to?', parse: bool('SNS'),
+  },
+];
+
+export const endpointOptions: OptionSpec<EndpointValues>[] = [
+  {
+    name: 'method', key: 'method', type: 'string', argument: true,
+    description: `HTTP method: ${HTTP_METHODS.join(', ')}`, defaultText: 'GET', default: () => 'GET',
+    message: 'HTTP method', choices: HTTP_METHODS, parse: parse.parseMethod,
+  },
+  {
+    name: 'path', key: 'path', type: 'string', argument: true,
+    description: 'Route, OpenAPI style, e.g. /orders/{id}', defaultText: 'asked', default: () => undefined,
+    message: 'Route, OpenAPI style (e.g. /orders/{id})', parse: (value) => parse.parsePath(value).path,
+  },
+  {
+    name: 'name', key: 'name', type: 'string',
+    description: 'operationId, also the handler name', defaultText: 'from method and path, e.g. getOrdersById',
+    default: () => undefined, // filled by the generator from method and path
+    message: 'operationId (also the handler name)', parse: parse.parseOperationId,
+  },
+  {
+    name: 'expected-rps', key: 'expectedRps', type: 'string',
+    description: 'Expected requests per second on this endpoint, for the trace count and cost estimate',
+    defaultText: '10', default: () => undefined, // filled by the generator
+    message: 'Expected requests per second (for the cost estimate)', parse: parse.parseExpectedRps,
+  },
+  {
+    name: 'reservoir', key: 'reservoir', type: 'string',
+    description: "This endpoint's sampling rule: traces recorded per second before the fixed rate applies",
+    defaultText: "the project's default", default: () => undefined,
+    message: 'Sampling reservoir (traces per second)', parse: parse.parseReservoir,
+  },
+  {
+    name: 'fixed-rate', key: 'fixedRate', type: 'string',
+    description: "This endpoint's sampling rule: share of requests beyond the reservoir, as 0.05 or 5%",
+    defaultText: "the project's default", default: () => undefined,
+    message: 'Sampling fixed rate beyond the reservoir (0.05 or 5%)', parse: (value) => parse.parseRate(value),
+  },
+  {
+    name: 'priority', key: 'priority', type: 'string',
+    description: 'The sampling rule priority, 1-9999, lower wins', defaultText: 'next free number ahead of the API default rule',
+    default: () => undefined, message: 'Sampling rule priority (1-9999, lower wins)', parse: parse.parsePriority,
+  },
+  {
+    name: 'publish', key: 'publish', type: 'boolean',
+    description: "The handler publishes to the project's SNS topic; --no-publish for one that does not",
+    defaultText: 'on when the project has SNS', default: () => undefined,
+    message: "Should the handler publish an event to the project's SNS topic?", parse: bool('Publish'),
+  },
+];
+
+export type Ask = (spec: OptionSpec<any>, defaultValue: unknown, values: Record<string, unknown>) => Promise<unknown>;
+
+export interface GatherContext {
+  /** --yes: every value not given takes its default and nothing is asked. */
+  yes: boolean;
+  /** A terminal (or a test adapter) can answer questions. */
+  interactive: boolean;
+  /** Defaults that come from the project rather than the option table, computed from the values before them. */
+  defaults?: Record<string, (values: Record<string, unknown>) => unknown>;
+}
+
+/**
+ * Gathers every value: given on the command line, else its default with --yes, else asked in a
+ * terminal, else its default; a value with no default that cannot be asked is an error, not a hang.
+ */
+export async function gatherValues<Values>(
+  specs: OptionSpec<Values>[],
+  given: Record<string, unknown>,
+  context: GatherContext,
+  ask: Ask,
+): Promise<Values> {
+  const values: Record<string, unknown> = {};
+  for (const spec of specs) {
+    const raw = given[spec.key] ?? given[spec.name];
+    const projectDefault = context.defaults?.[spec.key];
+    const fallback = projectDefault ? projectDefault(values) : spec.default(values as Partial<Values>);
+    if (raw !== undefined && raw !== null && raw !== '') {
+      values[spec.key] = spec.parse(raw);
+    } else if (context.yes && (fallback ?? spec.yesDefault) !== undefined) {
+      values[spec.key] = spec.parse(fallback ?? spec.yesDefault);
+    } else if (context.interactive && !context.yes) {
+      values[spec.key] = spec.parse(await ask(spec, fallback ?? spec.yesDefault, values));
+    } else if (fallback !== undefined) {
+      values[spec.key] = spec.parse(fallback);
+    } else {
+      throw new InputError(
+        `No ${spec.name} given, and there is no terminal to ask in: pass it as ${spec.argument ? `an argument or --${spec.name}` : `--${spec.name}`}, or use --yes for the defaults.`,
+      );
+    }
+  }
+  return values as Values;
+}
+
+/** Turns a spec into an inquirer question whose validation is the option's own parser. */
+export function questionFor(spec: OptionSpec<any>, defaultValue: unknown, values: Record<string, unknown>) {
+  const message = typeof spec.message === 'function' ? spec.message(values) : spec.message;
+  const validate = (input: unknown) => {
+    try {
+      spec.parse(input);
+      return true;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+  if (spec.type === 'boolean') return { type: 'confirm', name: spec.key, message, default: defaultValue ?? true };
+  if (spec.choices) return { type: 'list', name: spec.key, message, choices: [...spec.choices], default: defaultValue };
+  return { type: 'input', name: spec.key, message, default: defaultValue === undefined ? undefined : String(defaultValue), validate };
+}

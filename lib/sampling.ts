@@ -1,0 +1,81 @@
+// Sampling math: what a rule records at a request rate, what that costs, and which priority is free.
+import { DEFAULT_RULE_PRIORITY, FIRST_ENDPOINT_PRIORITY, SAMPLING_RULE_QUOTA } from './config.js';
+import { InputError } from './errors.js';
+
+/** X-Ray pricing (us-east-1 list price). */
+export const XRAY_PRICE_PER_MILLION_RECORDED = 5.0;
+export const XRAY_PRICE_PER_MILLION_RETRIEVED = 0.5;
+export const XRAY_FREE_RECORDED_PER_MONTH = 100_000;
+export const XRAY_FREE_RETRIEVED_PER_MONTH = 1_000_000;
+export const SECONDS_PER_MONTH = 30 * 24 * 3600;
+/** The request rate the estimates assume when the user gives none. */
+export const DEFAULT_EXPECTED_RPS = 10;
+
+export interface Rule {
+  reservoir: number;
+  fixedRate: number;
+}
+
+/** Traces a second a rule records: the reservoir first, then the fixed rate of what is left. */
+export function tracesPerSecond(rule: Rule, requestsPerSecond: number): number {
+  const reserved = Math.min(requestsPerSecond, rule.reservoir);
+  return reserved + (requestsPerSecond - reserved) * rule.fixedRate;
+}
+
+export interface CostEstimate {
+  expectedRps: number;
+  tracesPerMonth: number;
+  billableTraces: number;
+  monthlyCostUsd: string;
+}
+
+/** Monthly traces and cost after the free tier, for traffic spread over the given rules. */
+export function estimateCost(rules: { rule: Rule; requestsPerSecond: number }[], expectedRps: number): CostEstimate {
+  const perSecond = rules.reduce((sum, { rule, requestsPerSecond }) => sum + tracesPerSecond(rule, requestsPerSecond), 0);
+  const tracesPerMonth = Math.round(perSecond * SECONDS_PER_MONTH);
+  const billableTraces = Math.max(0, tracesPerMonth - XRAY_FREE_RECORDED_PER_MONTH);
+  const cost = (billableTraces / 1_000_000) * XRAY_PRICE_PER_MILLION_RECORDED;
+  return { expectedRps, tracesPerMonth, billableTraces, monthlyCostUsd: cost.toFixed(2) };
+}
+
+export function estimateRule(rule: Rule, expectedRps: number): CostEstimate {
+  return estimateCost([{ rule, requestsPerSecond: expectedRps }], expectedRps);
+}
+
+export function describeEstimate(what: string, estimate: CostEstimate): string {
+  const traces = estimate.tracesPerMonth.toLocaleString('en-US');
+  return (
+    `${what}: at ${estimate.expectedRps} requests/s, about ${traces} traces a month, ` +
+    `$${estimate.monthlyCostUsd} a month after X-Ray's 100,000 free traces ` +
+    `($${XRAY_PRICE_PER_MILLION_RECORDED.toFixed(2)} per million recorded).`
+  );
+}
+
+/** The lowest free priority from FIRST_ENDPOINT_PRIORITY up, ahead of the API default rule. */
+export function nextFreePriority(taken: Iterable<number>, defaultRulePriority = DEFAULT_RULE_PRIORITY): number {
+  const used = new Set(taken);
+  for (let priority = FIRST_ENDPOINT_PRIORITY; priority < defaultRulePriority; priority++) {
+    if (!used.has(priority)) return priority;
+  }
+  for (let priority = 1; priority < FIRST_ENDPOINT_PRIORITY; priority++) {
+    if (!used.has(priority)) return priority;
+  }
+  throw new InputError(`No free sampling rule priority is left ahead of the API default rule (${defaultRulePriority}).`);
+}
+
+/** Warnings a user should see before adding a rule. */
+export function samplingWarnings(customRuleCount: number, apiTracing: boolean): string[] {
+  const warnings: string[] = [];
+  if (customRuleCount >= SAMPLING_RULE_QUOTA - 5) {
+    warnings.push(
+      `This project now has ${customRuleCount} X-Ray sampling rules; X-Ray allows ${SAMPLING_RULE_QUOTA} custom rules per region by default ` +
+        '(shared by every project in the account). Ask for a quota increase, or drop rules from endpoints that can share the API default rule.',
+    );
+  }
+  if (!apiTracing) {
+    warnings.push(
+      'Stage tracing is off: API Gateway makes the sampling decision and Lambda follows it, so per-endpoint sampling rules never act until stage tracing is on (variable api_tracing_enabled).',
+    );
+  }
+  return warnings;
+}
