@@ -28,12 +28,18 @@ async function main(argv: string[]): Promise<number> {
     console.error(`Unknown command "${command}": use one of ${Object.keys(COMMANDS).join(', ')}.\n\n${usage()}`);
     return 1;
   }
-  const { createEnv } = await import('yeoman-environment');
-  const env = createEnv();
+  const [{ createEnv }, { TerminalAdapter }] = await Promise.all([import('yeoman-environment'), import('@yeoman/adapter')]);
+  const adapter = new TerminalAdapter();
+  // Yeoman logs which task failed before the error itself; the bin prints the error's own message only.
+  const logError = adapter.log.error.bind(adapter.log);
+  adapter.log.error = ((message: unknown, ...rest: unknown[]) =>
+    String(message).startsWith('An error occured while running ') ? adapter.log : logError(message as string, ...(rest as string[]))) as typeof adapter.log.error;
+  const env = createEnv({ adapter });
   const namespace = `traced-api:${entry.generator}`;
   env.register(fileURLToPath(new URL(`../generators/${entry.generator}/index.js`, import.meta.url)), { namespace });
+  const help = rest.includes('--help') || rest.includes('-h');
   try {
-    await env.run([namespace, ...rest]);
+    await env.run([namespace, ...rest.filter((arg) => arg !== '--help' && arg !== '-h')], help ? { help: true } : {});
     return 0;
   } catch (error) {
     console.error(`traced-api: ${(error as Error).message}`);
