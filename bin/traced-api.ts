@@ -39,7 +39,7 @@ async function main(argv: string[]): Promise<number> {
   env.register(fileURLToPath(new URL(`../generators/${entry.generator}/index.js`, import.meta.url)), { namespace });
   const help = rest.includes('--help') || rest.includes('-h');
   try {
-    await env.run([namespace, ...rest.filter((arg) => arg !== '--help' && arg !== '-h')], help ? { help: true } : {});
+    await env.run([namespace, ...rest.filter((arg) => arg !== '--help' && arg !== '-h')], { help, force: rest.includes('--force') });
     return 0;
   } catch (error) {
     console.error(`traced-api: ${(error as Error).message}`);

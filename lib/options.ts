@@ -2,6 +2,7 @@
 // and both the generators' --help and their prompts are built from that statement.
 import { HTTP_METHODS, RUNTIMES, TRACING_MODES } from './config.js';
 import { InputError } from './errors.js';
+import { estimateRule } from './sampling.js';
 import * as parse from './validate.js';
 
 export interface OptionSpec<Values> {
@@ -47,6 +48,15 @@ export interface EndpointValues {
   fixedRate: number;
   priority: number;
   publish: boolean;
+}
+
+/** What a few fixed rates would record and cost, so a user sees what a rate means before choosing it. */
+function rateChoices(expectedRps: number, reservoir: number): string {
+  const options = [0.01, 0.05, 0.25, 1].map((fixedRate) => {
+    const estimate = estimateRule({ reservoir, fixedRate }, expectedRps);
+    return `${fixedRate * 100}%: ${estimate.tracesPerMonth.toLocaleString('en-US')} traces, $${estimate.monthlyCostUsd}`;
+  });
+  return `At ${expectedRps} requests/s and reservoir ${reservoir}, a month brings ${options.join('; ')}.`;
 }
 
 const bool = (what: string) => (value: unknown) => parse.parseBoolean(what, value);
@@ -143,7 +153,8 @@ export const endpointOptions: OptionSpec<EndpointValues>[] = [
     name: 'fixed-rate', key: 'fixedRate', type: 'string',
     description: "This endpoint's sampling rule: share of requests beyond the reservoir, as 0.05 or 5%",
     defaultText: "the project's default", default: () => undefined,
-    message: 'Sampling fixed rate beyond the reservoir (0.05 or 5%)', parse: (value) => parse.parseRate(value),
+    message: (v) => `Sampling fixed rate beyond the reservoir (0.05 or 5%). ${rateChoices(v.expectedRps ?? 0, v.reservoir ?? 0)}`,
+    parse: (value) => parse.parseRate(value),
   },
   {
     name: 'priority', key: 'priority', type: 'string',

@@ -12,6 +12,7 @@ export function registerOptions(generator: Generator, specs: OptionSpec<any>[]):
       description: `${spec.description} (default: ${spec.defaultText})`,
     });
   }
+  generator.option('force', { type: Boolean, description: 'Overwrite files that already exist, without asking' });
   generator.option('yes', { type: Boolean, alias: 'y', description: 'Take the default of every value not given; ask nothing' });
 }
 

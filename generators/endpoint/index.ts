@@ -10,7 +10,7 @@ import { operationIdFor } from '../../lib/names.js';
 import { DEFAULT_EXPECTED_RPS, describeEstimate, estimateRule, nextFreePriority, samplingWarnings } from '../../lib/sampling.js';
 import { endpointFiles } from '../../lib/templates.js';
 import { loadVersions, templatesRoot } from '../../lib/versions.js';
-import { gather, registerOptions } from '../../lib/yeoman.js';
+import { canAsk, gather, registerOptions } from '../../lib/yeoman.js';
 import type { HttpMethod } from '../../lib/config.js';
 
 const OPENAPI = 'openapi/openapi.yaml';
@@ -66,6 +66,17 @@ export default class EndpointGenerator extends Generator {
       priority: values.priority,
     });
     checkNewEndpoint(this.operations, this.endpoint);
+    this.refuseSilentOverwrite();
+  }
+
+  /** A handler or test already on disk is the user's: without a terminal to ask, only --force replaces it. */
+  private refuseSilentOverwrite() {
+    if (canAsk(this) || (this.options as Record<string, unknown>).force) return;
+    for (const file of endpointFiles(this.endpoint)) {
+      if (this.fs.exists(this.destinationPath(file.target))) {
+        throw new InputError(`${file.target} already exists and would be overwritten: move it away, or pass --force to replace it.`);
+      }
+    }
   }
 
   writing() {
