@@ -195,7 +195,8 @@ export async function gatherValues<Values>(
     const raw = given[spec.key] ?? given[spec.name];
     const projectDefault = context.defaults?.[spec.key];
     const fallback = projectDefault ? projectDefault(values) : spec.default(values as Partial<Values>);
-    if (raw !== undefined && raw !== null && raw !== '') {
+    // An option written without a value ("--reservoir") arrives as "": that is a wrong value, not a missing one.
+    if (raw !== undefined && raw !== null) {
       values[spec.key] = spec.parse(raw);
     } else if (context.yes && (fallback ?? spec.yesDefault) !== undefined) {
       values[spec.key] = spec.parse(fallback ?? spec.yesDefault);

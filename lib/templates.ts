@@ -33,9 +33,12 @@ export function targetName(relative: string): string {
 
 let cachedProjectTemplates: string[] | undefined;
 
-/** Every project-level file: project/, terraform/ and the OpenAPI skeleton. */
+/** The OpenAPI document as a new project starts it, before its example endpoint is added. */
+export const OPENAPI_SKELETON: TemplateFile = { template: 'openapi/openapi.yaml.ejs', target: 'openapi/openapi.yaml' };
+
+/** Every other project-level file: project/ and terraform/. */
 export function projectFiles(project: ProjectConfig): TemplateFile[] {
-  cachedProjectTemplates ??= [...walk('project'), ...walk('terraform'), ...walk('openapi')];
+  cachedProjectTemplates ??= [...walk('project'), ...walk('terraform')];
   const variantTemplates = new Set(Object.keys(VARIANTS).flatMap((target) => variantsOf(target)));
   const files: TemplateFile[] = [];
   for (const template of cachedProjectTemplates) {

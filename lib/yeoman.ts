@@ -33,3 +33,10 @@ export function gather<Values>(
     return (answers as Record<string, unknown>)[spec.key];
   });
 }
+
+/** An option's value, whether it came camelCased (yo, yeoman-test) or as written on the command line. */
+export function optionValue(generator: Generator, name: string): unknown {
+  const options = generator.options as Record<string, unknown>;
+  const camel = name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+  return options[camel] ?? options[name];
+}

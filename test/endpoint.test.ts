@@ -49,7 +49,7 @@ describe('yo traced-api:endpoint in a freshly generated project', () => {
   });
 
   it('writes a handler and a test for each, publishing or not as asked', () => {
-    expect(read(project, 'src/handlers/getOrdersByOrderIdItems.ts')).not.toMatch(/publishEvent|sns/i);
+    expect(read(project, 'src/handlers/getOrdersByOrderIdItems.ts')).not.toMatch(/publishEvent|from '..\/lib\/sns/);
     expect(read(project, 'src/handlers/deleteOrdersByOrderId.ts')).toMatch(/publishEvent/);
     expect(existsSync(join(project, 'test/handlers/getOrdersByOrderIdItems.test.ts'))).toBe(true);
     expect(existsSync(join(project, 'test/handlers/deleteOrdersByOrderId.test.ts'))).toBe(true);

@@ -9,8 +9,8 @@ import { appOptions, type AppValues } from '../../lib/options.js';
 import { packageJsonFor, projectConfig } from '../../lib/project.js';
 import { DEFAULT_EXPECTED_RPS, describeEstimate, estimateRule, samplingWarnings } from '../../lib/sampling.js';
 import { loadVersions, templatesRoot } from '../../lib/versions.js';
-import { gather, registerOptions } from '../../lib/yeoman.js';
-import { projectFiles } from '../../lib/templates.js';
+import { gather, optionValue, registerOptions } from '../../lib/yeoman.js';
+import { OPENAPI_SKELETON, projectFiles } from '../../lib/templates.js';
 
 /** The example endpoint every new project starts with. */
 export const EXAMPLE_ENDPOINT = { method: 'POST', path: '/orders', name: 'createOrder' } as const;
@@ -37,14 +37,8 @@ export default class AppGenerator extends Generator {
     this.destinationRoot(this.destinationPath(this.project.name));
     const { names, defaultRulePriority, versions, ...answers } = this.project;
     this.config.set({ ...answers, defaultRulePriority });
-  }
-
-  writing() {
-    const data = { ...this.project, estimate: this.apiEstimate(), exampleOperationId: EXAMPLE_ENDPOINT.name };
-    for (const file of projectFiles(this.project)) {
-      this.renderTemplate(file.template, file.target, data);
-    }
-    this.fs.writeJSON(this.destinationPath('package.json'), packageJsonFor(this.project));
+    // The document exists before the endpoint generator runs: it reads the project as a user's would be.
+    this.renderTemplate(OPENAPI_SKELETON.template, OPENAPI_SKELETON.target, this.project);
     this.composeWith(fileURLToPath(new URL('../endpoint/index.js', import.meta.url)), {
       generatorArgs: [EXAMPLE_ENDPOINT.method, EXAMPLE_ENDPOINT.path],
       generatorOptions: {
@@ -58,8 +52,16 @@ export default class AppGenerator extends Generator {
     });
   }
 
+  writing() {
+    const data = { ...this.project, estimate: this.apiEstimate(), exampleOperationId: EXAMPLE_ENDPOINT.name };
+    for (const file of projectFiles(this.project)) {
+      this.renderTemplate(file.template, file.target, data);
+    }
+    this.fs.writeJSON(this.destinationPath('package.json'), packageJsonFor(this.project));
+  }
+
   install() {
-    if (this.options.skipInstall) return;
+    if (optionValue(this, 'skip-install')) return;
     return this.spawn('npm', ['install', '--no-audit', '--no-fund'], { cwd: this.destinationRoot() });
   }
 
@@ -73,7 +75,7 @@ export default class AppGenerator extends Generator {
       '',
       'Next:',
       `  cd ${this.project.name}`,
-      ...(this.options.skipInstall ? ['  npm install'] : []),
+      ...(optionValue(this, 'skip-install') ? ['  npm install'] : []),
       '  npm run build && npm test',
       '  npm run deploy                     # terraform init + apply in terraform/',
       '  yo traced-api:endpoint GET /orders/{orderId}   # or: traced-api endpoint GET /orders/{orderId}',

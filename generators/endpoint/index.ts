@@ -10,7 +10,7 @@ import { operationIdFor } from '../../lib/names.js';
 import { DEFAULT_EXPECTED_RPS, describeEstimate, estimateRule, nextFreePriority, samplingWarnings } from '../../lib/sampling.js';
 import { endpointFiles } from '../../lib/templates.js';
 import { loadVersions, templatesRoot } from '../../lib/versions.js';
-import { canAsk, gather, registerOptions } from '../../lib/yeoman.js';
+import { canAsk, gather, optionValue, registerOptions } from '../../lib/yeoman.js';
 import type { HttpMethod } from '../../lib/config.js';
 
 const OPENAPI = 'openapi/openapi.yaml';
@@ -71,7 +71,7 @@ export default class EndpointGenerator extends Generator {
 
   /** A handler or test already on disk is the user's: without a terminal to ask, only --force replaces it. */
   private refuseSilentOverwrite() {
-    if (canAsk(this) || (this.options as Record<string, unknown>).force) return;
+    if (canAsk(this) || optionValue(this, 'force')) return;
     for (const file of endpointFiles(this.endpoint)) {
       if (this.fs.exists(this.destinationPath(file.target))) {
         throw new InputError(`${file.target} already exists and would be overwritten: move it away, or pass --force to replace it.`);
@@ -82,7 +82,10 @@ export default class EndpointGenerator extends Generator {
   writing() {
     const { endpoint } = this;
     const summary = `${endpoint.method} ${endpoint.path}${endpoint.publish ? ', publishing an event to SNS' : ''}`;
-    this.fs.write(this.destinationPath(OPENAPI), addOperation(this.document, endpoint, summary));
+    const document = this.destinationPath(OPENAPI);
+    this.fs.write(document, addOperation(this.document, endpoint, summary));
+    // An edit of the parsed document that keeps every line of the user's: not a conflict to ask about.
+    (this.env.sharedFs.get(document) as { conflicter?: string }).conflicter = 'force';
     const data = { ...this.project, endpoint };
     for (const file of endpointFiles(endpoint)) {
       this.renderTemplate(file.template, file.target, data);
@@ -90,7 +93,7 @@ export default class EndpointGenerator extends Generator {
   }
 
   end() {
-    if ((this.options as Record<string, unknown>).quiet) return;
+    if (optionValue(this, 'quiet')) return;
     const { endpoint } = this;
     const rules = this.operations.filter((op) => op.sampling).length + 2; // the new rule and the API default rule
     this.log(

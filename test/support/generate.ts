@@ -19,8 +19,10 @@ export function tempDir(prefix = 'traced-api-'): string {
 
 /** `yo traced-api <name>` with options (and answers, as a terminal user would give). */
 export async function generateApp(name: string | undefined, options: Record<string, unknown> = {}, answers: Record<string, unknown> = {}) {
+  // A folder of our own: yeoman-test would clean its temporary folder up on the next run.
   const result = await helpers
-    .run(appGenerator)
+    .run(appGenerator, { autoCleanup: false })
+    .inDir(tempDir())
     .withArguments(name ? [name] : [])
     .withOptions({ skipInstall: true, ...options } as any)
     .withAnswers(answers);
@@ -30,7 +32,7 @@ export async function generateApp(name: string | undefined, options: Record<stri
 /** `yo traced-api:endpoint` inside an existing project folder. */
 export async function addEndpoint(project: string, args: string[], options: Record<string, unknown> = {}, answers: Record<string, unknown> = {}) {
   return helpers
-    .run(endpointGenerator)
+    .run(endpointGenerator, { autoCleanup: false })
     .cd(project)
     .withArguments(args)
     .withOptions({ skipInstall: true, ...options } as any)
