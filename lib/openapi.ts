@@ -7,6 +7,11 @@ import { InputError } from './errors.js';
 
 export const EXTENSION = 'x-traced-api';
 
+/** Terraform reads the document through templatefile(): user text must not open an interpolation. */
+export function escapeTerraformTemplate(text: string): string {
+  return text.replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
+}
+
 export interface Operation {
   method: HttpMethod;
   path: string;

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import Generator from 'yeoman-generator';
 import type { ProjectAnswers, ProjectConfig } from '../../lib/config.js';
 import { InputError } from '../../lib/errors.js';
+import { escapeTerraformTemplate } from '../../lib/openapi.js';
 import { appOptions, type AppValues } from '../../lib/options.js';
 import { packageJsonFor, projectConfig } from '../../lib/project.js';
 import { DEFAULT_EXPECTED_RPS, describeEstimate, estimateRule, samplingWarnings } from '../../lib/sampling.js';
@@ -38,7 +39,8 @@ export default class AppGenerator extends Generator {
     const { names, defaultRulePriority, versions, ...answers } = this.project;
     this.config.set({ ...answers, defaultRulePriority });
     // The document exists before the endpoint generator runs: it reads the project as a user's would be.
-    this.renderTemplate(OPENAPI_SKELETON.template, OPENAPI_SKELETON.target, this.project);
+    const templateSafe = { description: escapeTerraformTemplate(this.project.description) };
+    this.renderTemplate(OPENAPI_SKELETON.template, OPENAPI_SKELETON.target, { ...this.project, templateSafe });
     this.composeWith(fileURLToPath(new URL('../endpoint/index.js', import.meta.url)), {
       generatorArgs: [EXAMPLE_ENDPOINT.method, EXAMPLE_ENDPOINT.path],
       generatorOptions: {
