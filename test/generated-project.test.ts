@@ -1,0 +1,97 @@
+// What a generated project holds, checked with real parts: the OpenAPI document validates, every .tf
+// file passes the format, schema and wiring checks, and the facts of the spec hold in the Terraform.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseHcl } from '@cdktn/hcl2json';
+import { describe, expect, it } from 'vitest';
+import { generateApp } from './support/generate.js';
+import { validateOpenApi } from './support/openapi-check.js';
+import { checkTerraform, problemsText } from './support/terraform-check.js';
+
+/** Every .tf file of a project as hcl2json's JSON, merged by block type. */
+async function terraform(project: string): Promise<Record<string, any>> {
+  const dir = join(project, 'terraform');
+  const merged: Record<string, any> = {};
+  for (const file of readdirSync(dir).filter((name) => name.endsWith('.tf'))) {
+    const json = await parseHcl(file, readFileSync(join(dir, file), 'utf8'));
+    for (const [kind, blocks] of Object.entries<any>(json)) {
+      merged[kind] ??= {};
+      for (const [type, byName] of Object.entries<any>(blocks)) merged[kind][type] = { ...merged[kind][type], ...byName };
+    }
+  }
+  return merged;
+}
+const variableDefault = (tf: Record<string, any>, name: string) => tf.variable[name][0].default;
+
+const variants: [string, string, Record<string, unknown>][] = [
+  ['defaults', 'orders-api', { yes: true }],
+  ['no SNS, no stage tracing, PassThrough', 'plain-api', { yes: true, sns: false, apiTracing: false, tracingMode: 'PassThrough', runtime: 'nodejs24.x' }],
+  ['the longest names', 'a'.repeat(40), { yes: true, stage: 's'.repeat(20) }],
+];
+
+describe.each(variants)('a generated project (%s)', (_, name, options) => {
+  it('has a valid OpenAPI document and Terraform with no format, schema or wiring problem', async () => {
+    const { project } = await generateApp(name, options);
+    await validateOpenApi(project);
+    const problems = await checkTerraform(join(project, 'terraform'));
+    expect(problems, problemsText(problems)).toEqual([]);
+  });
+});
+
+describe('the generated Terraform', () => {
+  it('holds the facts of the spec', async () => {
+    const { project } = await generateApp('orders-api', { yes: true });
+    const tf = await terraform(project);
+    const text = readdirSync(join(project, 'terraform')).map((file) => readFileSync(join(project, 'terraform', file), 'utf8')).join('\n');
+
+    expect(tf.terraform[0].required_version).toBe('>= 1.6');
+    expect(tf.terraform[0].required_providers[0].aws).toMatchObject({ source: 'hashicorp/aws', version: '~> 6.0' });
+    // X-Ray traces REST APIs only; the archived template provider is never used.
+    expect(Object.keys(tf.resource)).toContain('aws_api_gateway_rest_api');
+    expect(Object.keys(tf.resource)).not.toContain('aws_apigatewayv2_api');
+    expect(text).not.toMatch(/template_file|hashicorp\/template/);
+    expect(tf.resource.aws_api_gateway_rest_api.this[0].body).toMatch(/templatefile\(local\.openapi_path/);
+    // Provider 6: stage_name, invoke_url and execution_arn live on the stage, not the deployment.
+    const deployment = tf.resource.aws_api_gateway_deployment.this[0];
+    expect(deployment).not.toHaveProperty('stage_name');
+    expect(deployment.triggers).toBeDefined();
+    expect(deployment.lifecycle[0].create_before_destroy).toBe(true);
+    expect(text).not.toMatch(/aws_api_gateway_deployment\.this\.(invoke_url|execution_arn)/);
+    const stage = tf.resource.aws_api_gateway_stage.this[0];
+    expect(stage.xray_tracing_enabled).toBe('${var.api_tracing_enabled}');
+    expect(stage.access_log_settings[0].format).toContain('$context.xrayTraceId');
+    expect(variableDefault(tf, 'api_tracing_enabled')).toBe(true);
+    expect(variableDefault(tf, 'manage_api_gateway_account')).toBe(true);
+    expect(tf.resource.aws_api_gateway_account.this[0].count).toBe('${var.manage_api_gateway_account ? 1 : 0}');
+    // One Lambda per operation, traced, with its log group and permission.
+    const lambda = tf.resource.aws_lambda_function.this[0];
+    expect(lambda.for_each).toBe('${local.operations}');
+    expect(lambda.tracing_config[0].mode).toBe('${var.tracing_mode}');
+    expect(variableDefault(tf, 'tracing_mode')).toBe('Active');
+    expect(tf.resource.aws_cloudwatch_log_group.lambda[0].retention_in_days).toBeDefined();
+    expect(tf.resource.aws_lambda_permission.api_gateway[0].principal).toBe('apigateway.amazonaws.com');
+    // Exactly the X-Ray actions tracing needs, on "*"; sns:Publish on the topic only.
+    const statements = tf.data.aws_iam_policy_document.lambda[0];
+    const xray = statements.statement.find((s: any) => s.sid === 'WriteTraces');
+    expect([...xray.actions].sort()).toEqual(['xray:GetSamplingRules', 'xray:GetSamplingStatisticSummaries', 'xray:GetSamplingTargets', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    expect(xray.resources).toEqual(['*']);
+    const publish = statements.dynamic.statement[0].content[0];
+    expect(publish.actions).toEqual(['sns:Publish']);
+    expect(publish.resources).toEqual(['${statement.value.arn}']);
+    expect(text.match(/"sns:Publish"/g), 'granted once, nowhere else').toHaveLength(1);
+    // Sampling: the API default rule and one per endpoint, matched to the stage; never the account's Default.
+    const apiDefault = tf.resource.aws_xray_sampling_rule.api_default[0];
+    expect(apiDefault).toMatchObject({ version: 1, service_type: 'AWS::ApiGateway::Stage', url_path: '*', http_method: '*' });
+    expect(variableDefault(tf, 'default_sampling_rule_priority')).toBe(9000);
+    expect(variableDefault(tf, 'default_sampling_reservoir_size')).toBe(1);
+    expect(variableDefault(tf, 'default_sampling_fixed_rate')).toBe(0.05);
+    expect(tf.locals.some((l: any) => l.xray_service_name === '${var.name}/${var.stage}')).toBe(true);
+    const endpointRule = tf.resource.aws_xray_sampling_rule.endpoint[0];
+    expect(endpointRule).toMatchObject({ for_each: '${local.sampled_operations}', http_method: '${each.value.method}', url_path: '*${each.value.path_pattern}' });
+    expect(text).not.toMatch(/priority\s*=\s*10000/);
+    // Alarms for 5xx and Lambda errors; the invoke URL as an output.
+    const alarms = Object.values<any>(tf.resource.aws_cloudwatch_metric_alarm).map((a) => a[0].metric_name);
+    expect(alarms).toEqual(expect.arrayContaining(['5XXError', 'Errors']));
+    expect(tf.output.invoke_url[0].value).toBe('${aws_api_gateway_stage.this.invoke_url}');
+  });
+});

@@ -1,0 +1,67 @@
+// The real `yo` in a real terminal (tmux): a user answers the prompts by typing, and the project
+// carries the answers.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot, tempDir } from './support/generate.js';
+
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+if (!hasTmux) console.warn('\n*** SKIPPED: tmux is not installed, so the real `yo` in a terminal is not tested. Install it (apt-get install tmux). ***\n');
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe.skipIf(!hasTmux)('yo traced-api in a terminal', () => {
+  it('asks every question, takes typed answers and writes the project', async () => {
+    const dir = tempDir('traced-api-yo-');
+    // yo drops root privileges: everything it writes must be writable by anyone.
+    mkdirSync(join(dir, 'home'));
+    mkdirSync(join(dir, 'node_modules'));
+    for (const folder of [dir, join(dir, 'home')]) chmodSync(folder, 0o777);
+    symlinkSync(repoRoot, join(dir, 'node_modules/generator-traced-api'));
+    const session = `traced-api-${process.pid}`;
+    const yo = join(repoRoot, 'node_modules/yo/lib/cli.js');
+    const command = `cd ${dir} && HOME=${dir}/home ${process.execPath} ${yo} traced-api term-api --skip-install --no-insight; echo "EXIT:$?"; sleep 60`;
+    const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
+    tmux('new-session', '-d', '-s', session, '-x', '200', '-y', '50', command);
+    const screen = () => tmux('capture-pane', '-p', '-t', session, '-S', '-200');
+    const waitFor = async (text: string | RegExp, timeout = 30_000) => {
+      const deadline = Date.now() + timeout;
+      while (Date.now() < deadline) {
+        const shown = screen();
+        if (typeof text === 'string' ? shown.includes(text) : text.test(shown)) return shown;
+        await sleep(100);
+      }
+      throw new Error(`the terminal never showed ${text}:\n${screen()}`);
+    };
+    const answer = async (question: string, ...keys: string[]) => {
+      await waitFor(question);
+      for (const key of keys) tmux('send-keys', '-t', session, ...(key === 'Enter' || key === 'Down' ? [key] : ['-l', key]));
+      if (!keys.includes('Enter')) tmux('send-keys', '-t', session, 'Enter');
+      await sleep(150);
+    };
+    try {
+      await answer('One-line description', 'Orders from a terminal');
+      await answer('AWS region', 'Enter');
+      await answer('API Gateway stage name', 'qa');
+      await answer('Lambda runtime', 'Enter');
+      await answer('Lambda tracing mode', 'Down', 'Enter');
+      await answer('Turn on X-Ray tracing on the API Gateway stage?', 'Enter');
+      await answer('Default sampling rule: reservoir', '2');
+      await answer('Default sampling rule: fixed rate', '10%');
+      await answer('Add an SNS topic', 'Enter');
+      const shown = await waitFor(/EXIT:\d+/, 60_000);
+      expect(shown).toContain('EXIT:0');
+      expect(shown).toContain('Created term-api/');
+    } finally {
+      spawnSync('tmux', ['kill-session', '-t', session]);
+    }
+    const project = join(dir, 'term-api');
+    expect(existsSync(join(project, 'terraform/api.tf'))).toBe(true);
+    expect(existsSync(join(project, 'src/handlers/createOrder.ts'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(project, '.yo-rc.json'), 'utf8'))['generator-traced-api']).toMatchObject({
+      name: 'term-api', description: 'Orders from a terminal', region: 'us-east-1', stage: 'qa',
+      tracingMode: 'PassThrough', apiTracing: true, reservoir: 2, fixedRate: 0.1, sns: true,
+    });
+  });
+});
