@@ -85,7 +85,7 @@ describe('the generated Terraform', () => {
     expect(variableDefault(tf, 'default_sampling_rule_priority')).toBe(9000);
     expect(variableDefault(tf, 'default_sampling_reservoir_size')).toBe(1);
     expect(variableDefault(tf, 'default_sampling_fixed_rate')).toBe(0.05);
-    expect(tf.locals.some((l: any) => l.xray_service_name === '${var.name}/${var.stage}')).toBe(true);
+    expect(text).toContain('xray_service_name = "${var.name}/${var.stage}"');
     const endpointRule = tf.resource.aws_xray_sampling_rule.endpoint[0];
     expect(endpointRule).toMatchObject({ for_each: '${local.sampled_operations}', http_method: '${each.value.method}', url_path: '*${each.value.path_pattern}' });
     expect(text).not.toMatch(/priority\s*=\s*10000/);
