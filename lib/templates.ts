@@ -11,10 +11,11 @@ export interface TemplateFile {
   target: string;
 }
 
-/** Files that exist in one variant or another; the key is the target, the value picks the template. */
-const VARIANTS: Record<string, (project: ProjectConfig) => string> = {
-  'test/tracing.test.ts': (project) => (project.sns ? 'tracing.test.ts.ejs' : 'tracing-no-sns.test.ts.ejs'),
-};
+/** Files written from one template or another, as the project has SNS or not. */
+const SNS_VARIANTS = [
+  { target: 'test/tracing.test.ts', sns: 'project/test/tracing.test.ts.ejs', noSns: 'project/test/tracing-no-sns.test.ts.ejs' },
+];
+const VARIANT_TEMPLATES = new Set(SNS_VARIANTS.flatMap((variant) => [variant.sns, variant.noSns]));
 
 function walk(folder: string): string[] {
   return readdirSync(`${templatesRoot}/${folder}`, { recursive: true, withFileTypes: true })
@@ -39,24 +40,15 @@ export const OPENAPI_SKELETON: TemplateFile = { template: 'openapi/openapi.yaml.
 /** Every other project-level file: project/ and terraform/. */
 export function projectFiles(project: ProjectConfig): TemplateFile[] {
   cachedProjectTemplates ??= [...walk('project'), ...walk('terraform')];
-  const variantTemplates = new Set(Object.keys(VARIANTS).flatMap((target) => variantsOf(target)));
-  const files: TemplateFile[] = [];
-  for (const template of cachedProjectTemplates) {
-    const [folder, ...rest] = template.split('/');
-    const relative = rest.join('/');
-    if (variantTemplates.has(template)) continue;
-    files.push({ template, target: folder === 'project' ? targetName(relative) : `${folder}/${targetName(relative)}` });
-  }
-  for (const [target, pick] of Object.entries(VARIANTS)) {
-    files.push({ template: `project/${target.slice(0, target.lastIndexOf('/') + 1)}${pick(project)}`, target });
-  }
+  const files = cachedProjectTemplates
+    .filter((template) => !VARIANT_TEMPLATES.has(template))
+    .map((template) => {
+      const [folder, ...rest] = template.split('/');
+      const relative = targetName(rest.join('/'));
+      return { template, target: folder === 'project' ? relative : `${folder}/${relative}` };
+    });
+  for (const variant of SNS_VARIANTS) files.push({ template: project.sns ? variant.sns : variant.noSns, target: variant.target });
   return files;
-}
-
-function variantsOf(target: string): string[] {
-  const folder = target.slice(0, target.lastIndexOf('/') + 1);
-  const picks = [true, false].map((sns) => VARIANTS[target]!({ sns } as ProjectConfig));
-  return picks.map((name) => `project/${folder}${name}`);
 }
 
 /** The handler and its test for one endpoint. */
