@@ -116,3 +116,35 @@ describe('bad input to the endpoint generator', () => {
     expect(read(project, 'src/handlers/getOrders.ts')).not.toContain('my own handler');
   });
 });
+
+describe('what the endpoint generator tells about sampling', () => {
+  it('shows what the rates record and cost, and warns that rules do not act with stage tracing off', () => {
+    const cwd = tempDir();
+    expect(runBin(['new', 'quiet-api', '--yes', '--skip-install', '--no-api-tracing'], cwd).status).toBe(0);
+    const result = runBin(['endpoint', 'GET', '/orders', '--expected-rps', '100', '--reservoir', '0', '--fixed-rate', '1%'], join(cwd, 'quiet-api'));
+    expect(result.status).toBe(0);
+    const output = result.stdout + result.stderr;
+    // 1% of 100 requests/s for 30 days: 2,592,000 traces, 2,492,000 of them billable at $5.00 per million.
+    expect(output).toContain('at 100 requests/s, about 2,592,000 traces a month, $12.46 a month');
+    expect(output).toMatch(/Stage tracing is off: .* per-endpoint sampling rules never act/);
+  });
+
+  it('warns when the project nears the 25-rule regional quota', () => {
+    const cwd = tempDir();
+    expect(runBin(['new', 'big-api', '--yes', '--skip-install'], cwd).status).toBe(0);
+    const project = join(cwd, 'big-api');
+    // Eighteen more operations written by hand, each with a rule of its own.
+    const extra = Array.from({ length: 18 }, (_, i) => [
+      `  /items${i}:`,
+      '    get:',
+      `      operationId: getItems${i}`,
+      '      responses: { "200": { description: OK } }',
+      `      x-amazon-apigateway-integration: { type: aws_proxy, httpMethod: POST, uri: "\${lambda_invoke_arns.getItems${i}}" }`,
+      `      x-traced-api: { functionName: big-api-dev-getItems${i}, sampling: { ruleName: big-api-dev-getItems${i}, priority: ${200 + i}, reservoirSize: 1, fixedRate: 0.05 } }`,
+    ].join('\n'));
+    appendFileSync(join(project, 'openapi/openapi.yaml'), `${extra.join('\n')}\n`);
+    const result = runBin(['endpoint', 'GET', '/customers', '--yes'], project);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout + result.stderr).toMatch(/now has 21 X-Ray sampling rules; X-Ray allows 25 custom rules per region/);
+  });
+});
