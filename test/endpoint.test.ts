@@ -148,3 +148,23 @@ describe('what the endpoint generator tells about sampling', () => {
     expect(result.stdout + result.stderr).toMatch(/now has 21 X-Ray sampling rules; X-Ray allows 25 custom rules per region/);
   });
 });
+
+describe('the endpoint generator run from a folder inside the project', () => {
+  it('works from the project root, as git does', () => {
+    const cwd = tempDir();
+    expect(runBin(['new', 'deep-api', '--yes', '--skip-install'], cwd).status).toBe(0);
+    const project = join(cwd, 'deep-api');
+    const result = runBin(['endpoint', 'GET', '/things', '--yes'], join(project, 'src/handlers'));
+    expect(result.status, result.stderr).toBe(0);
+    expect(existsSync(join(project, 'src/handlers/getThings.ts'))).toBe(true);
+    expect(operations(project).map((op) => op.operationId)).toContain('getThings');
+  });
+
+  it('writes a new project inside another one as a project of its own', () => {
+    const cwd = tempDir();
+    expect(runBin(['new', 'outer-api', '--yes', '--skip-install'], cwd).status).toBe(0);
+    expect(runBin(['new', 'inner-api', '--yes', '--skip-install'], join(cwd, 'outer-api')).status).toBe(0);
+    expect(operations(join(cwd, 'outer-api')).map((op) => op.operationId)).toEqual(['createOrder']);
+    expect(operations(join(cwd, 'outer-api/inner-api')).map((op) => op.operationId)).toEqual(['createOrder']);
+  });
+});

@@ -1,5 +1,7 @@
 // `yo traced-api:endpoint [method] [path]`: adds one route end to end (operation in the OpenAPI
 // document, handler, test, sampling rule); Terraform picks it up from the document.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import Generator from 'yeoman-generator';
 import type { EndpointConfig, ProjectConfig } from '../../lib/config.js';
 import { InputError } from '../../lib/errors.js';
@@ -14,6 +16,15 @@ import { canAsk, gather, optionValue, registerOptions } from '../../lib/yeoman.j
 import type { HttpMethod } from '../../lib/config.js';
 
 const OPENAPI = 'openapi/openapi.yaml';
+
+/** The nearest folder, from here up, whose .yo-rc.json belongs to this generator. */
+function projectRoot(start: string): string | undefined {
+  for (let dir = start; ; dir = dirname(dir)) {
+    const file = join(dir, '.yo-rc.json');
+    if (existsSync(file) && readFileSync(file, 'utf8').includes(`"${CONFIG_KEY}"`)) return dir;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
 
 export default class EndpointGenerator extends Generator {
   declare project: ProjectConfig;
@@ -30,6 +41,11 @@ export default class EndpointGenerator extends Generator {
   }
 
   initializing() {
+    // Like git, work from the project's root when run from one of its folders.
+    if (!this.fs.exists(this.destinationPath('.yo-rc.json'))) {
+      const root = projectRoot(this.destinationRoot());
+      if (root) this.destinationRoot(root);
+    }
     const stored = this.fs.readJSON(this.destinationPath('.yo-rc.json')) as Record<string, any> | undefined;
     const answers = stored?.[CONFIG_KEY];
     if (!answers || !this.fs.exists(this.destinationPath(OPENAPI))) {
