@@ -55,6 +55,8 @@ export function packageJsonFor(project: ProjectConfig): Record<string, unknown> 
       build: 'node scripts/build.mjs',
       typecheck: 'tsc --noEmit',
       test: 'npm run build && vitest run',
+      dev: 'node scripts/run.mjs src/dev/main.ts',
+      traces: 'node scripts/run.mjs src/traces/main.ts',
       deploy: 'npm run build && terraform -chdir=terraform init && terraform -chdir=terraform apply',
     },
     dependencies: project.versions.dependencies,

@@ -1,0 +1,190 @@
+// Runs a built handler bundle the way the Lambda Node.js runtime does: in its own Node process, loaded
+// once at init (no trace header yet), then invoked with _X_AMZN_TRACE_ID set to each invocation's header,
+// one invocation at a time. The tests use it, and the dev server (npm run dev) runs every function in it.
+import { spawn } from 'node:child_process';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { lambdaContext } from './events.js';
+
+// Mark the lines that carry the end of init and an invocation's outcome on stdout, among the handler's logs.
+const READY = '\u001elambda-ready';
+const RESULT = '\u001elambda-result ';
+
+// CommonJS, run with `node -e`: loads the bundle, then runs one invocation per line read from stdin.
+const RUNTIME = `
+const { handler } = require(process.argv[1]);
+process.stdout.write(${JSON.stringify(READY)} + '\\n');
+const lines = require('node:readline').createInterface({ input: process.stdin });
+let queue = Promise.resolve();
+lines.on('line', (line) => {
+  const { event, traceHeader, context, timeoutMs } = JSON.parse(line);
+  queue = queue.then(async () => {
+    process.env._X_AMZN_TRACE_ID = traceHeader;
+    const deadline = Date.now() + timeoutMs;
+    context.getRemainingTimeInMillis = () => Math.max(0, deadline - Date.now());
+    let outcome;
+    try {
+      outcome = { result: await handler(event, context) };
+    } catch (error) {
+      outcome = {
+        error: String((error && error.stack) || error),
+        errorType: (error && error.name) || 'Error',
+        errorMessage: (error && error.message) || String(error),
+      };
+    }
+    // Let what the invocation queued go out first (the X-Ray SDK's UDP sends), as it has before Lambda answers.
+    await new Promise((resolve) => setImmediate(resolve));
+    process.stdout.write(${JSON.stringify(RESULT)} + JSON.stringify(outcome === undefined ? {} : outcome) + '\\n');
+  });
+});
+`;
+
+export interface Outcome {
+  result?: APIGatewayProxyResult;
+  /** The handler threw (or its process died): the stack, its type and message. */
+  error?: string;
+  errorType?: string;
+  errorMessage?: string;
+}
+
+export interface RuntimeOptions {
+  /** Each line the function writes to stdout, parsed when it is JSON. */
+  onStdout?: (line: Record<string, unknown> | string) => void;
+  onStderr?: (text: string) => void;
+  /** The function's timeout (default 3 s, Lambda's own default); the process is killed when an invocation exceeds it. */
+  timeoutMs?: number;
+}
+
+export interface BuiltLambda {
+  invoke(event: APIGatewayProxyEvent, traceHeader: string): Promise<APIGatewayProxyResult>;
+  /** Like invoke, but a handler's error (or a crash, or a timeout) is part of the outcome instead of a rejection. */
+  invokeOutcome(event: APIGatewayProxyEvent, traceHeader: string): Promise<Outcome>;
+  /** When init (loading the bundle) started and ended, epoch ms; rejects when the bundle cannot load. */
+  readonly ready: Promise<{ start: number; end: number }>;
+  readonly exited: boolean;
+  /** Every line the function wrote to stdout so far, parsed when it is JSON. */
+  logs(): (Record<string, unknown> | string)[];
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+export async function startBuiltLambda(
+  bundle: string,
+  functionName: string,
+  env: Record<string, string>,
+  options: RuntimeOptions = {},
+): Promise<BuiltLambda> {
+  const timeoutMs = options.timeoutMs ?? 3_000;
+  const initStart = Date.now();
+  const child = spawn(process.execPath, ['-e', RUNTIME, bundle], {
+    env: { ...env, AWS_LAMBDA_FUNCTION_NAME: functionName },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const logs: (Record<string, unknown> | string)[] = [];
+  const waiting: ((outcome: Outcome) => void)[] = [];
+  let pending = '';
+  let stderr = '';
+  let exited = false;
+  let markReady: (times: { start: number; end: number }) => void;
+  let failInit: (error: Error) => void;
+  const ready = new Promise<{ start: number; end: number }>((resolve, reject) => {
+    markReady = resolve;
+    failInit = reject;
+  });
+  ready.catch(() => {});
+  child.stdout.on('data', (chunk: Buffer) => {
+    pending += chunk.toString('utf8');
+    const lines = pending.split('\n');
+    pending = lines.pop()!;
+    for (const line of lines) {
+      if (line === READY) markReady({ start: initStart, end: Date.now() });
+      else if (line.startsWith(RESULT)) waiting.shift()?.(JSON.parse(line.slice(RESULT.length)) as Outcome);
+      else if (line.trim() !== '') {
+        const parsed = parseLine(line);
+        logs.push(parsed);
+        options.onStdout?.(parsed);
+      }
+    }
+  });
+  // Writing an invocation to a process that just died fails with EPIPE: its exit is reported instead.
+  child.stdin.on('error', () => {});
+  child.stderr.on('data', (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    stderr += text;
+    options.onStderr?.(text);
+  });
+  const exitedPromise = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      exited = true;
+      failInit(new Error(`The function's process exited (${code}) while loading ${bundle}:\n${stderr}`));
+      resolve(code);
+    }),
+  );
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', reject);
+  });
+
+  function invokeOutcome(event: APIGatewayProxyEvent, traceHeader: string): Promise<Outcome> {
+    return new Promise((resolve) => {
+      if (exited) {
+        resolve({ error: `The function's process has exited:\n${stderr}`, errorType: 'Runtime.ExitError', errorMessage: 'The function process exited' });
+        return;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const settle = (outcome: Outcome) => {
+        clearTimeout(timer);
+        child.off('exit', onExit);
+        resolve(outcome);
+      };
+      const onExit = (code: number | null) => {
+        waiting.splice(waiting.indexOf(settle), 1);
+        settle({ error: `The function's process exited (${code}):\n${stderr}`, errorType: 'Runtime.ExitError', errorMessage: `The function process exited (${code})` });
+      };
+      child.once('exit', onExit);
+      waiting.push(settle);
+      // Time the invocation from now, after init, as Lambda does; a timed-out environment is thrown away.
+      void ready.then(
+        () => {
+          timer = setTimeout(() => {
+            child.kill('SIGKILL');
+            settle({ error: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`, errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds` });
+          }, timeoutMs);
+        },
+        () => {},
+      );
+      // Functions do not survive JSON; the runtime above adds getRemainingTimeInMillis back.
+      child.stdin.write(`${JSON.stringify({ event, traceHeader, context: lambdaContext(functionName), timeoutMs })}\n`);
+    });
+  }
+
+  return {
+    async invoke(event, traceHeader) {
+      const outcome = await invokeOutcome(event, traceHeader);
+      if (outcome.errorType === 'Runtime.ExitError') throw new Error(outcome.error);
+      if (outcome.error !== undefined) throw new Error(`The handler threw: ${outcome.error}`);
+      return outcome.result!;
+    },
+    invokeOutcome,
+    ready,
+    get exited() {
+      return exited;
+    },
+    logs: () => [...logs],
+    stderr: () => stderr,
+    async stop() {
+      child.stdin.end();
+      const timer = setTimeout(() => child.kill(), 5_000);
+      await exitedPromise;
+      clearTimeout(timer);
+    },
+  };
+}
+
+function parseLine(line: string): Record<string, unknown> | string {
+  try {
+    const parsed: unknown = JSON.parse(line);
+    return parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : line;
+  } catch {
+    return line;
+  }
+}
