@@ -1,9 +1,19 @@
 #!/usr/bin/env node
 // traced-api new [name] | traced-api endpoint [method] [path]: the same generators as `yo`, run
 // through yeoman-environment directly (no global lookup, works as root and without a terminal).
-import { fileURLToPath } from 'node:url';
+// This entry stays small: it answers usage and bad commands itself and loads the generators'
+// runtime (./run.js, one esbuild bundle after `npm run build`) only for a command that needs it.
+import { enableCompileCache } from 'node:module';
 
-const COMMANDS: Record<string, { generator: string; usage: string }> = {
+// Node keeps the compiled code of run.js on disk (os.tmpdir()/node-compile-cache, or $NODE_COMPILE_CACHE),
+// so later starts skip most of the parsing and compiling. A folder it cannot write only loses the speed-up.
+try {
+  enableCompileCache?.();
+} catch {
+  // no cache: slower start, same result
+}
+
+const COMMANDS: Record<string, { generator: 'app' | 'endpoint'; usage: string }> = {
   new: { generator: 'app', usage: 'traced-api new [name] [options]      write a new traced API project into ./<name>/' },
   endpoint: { generator: 'endpoint', usage: 'traced-api endpoint [method] [path] [options]   add an endpoint to the project here' },
 };
@@ -28,23 +38,8 @@ async function main(argv: string[]): Promise<number> {
     console.error(`Unknown command "${command}": use one of ${Object.keys(COMMANDS).join(', ')}.\n\n${usage()}`);
     return 1;
   }
-  const [{ createEnv }, { TerminalAdapter }] = await Promise.all([import('yeoman-environment'), import('@yeoman/adapter')]);
-  const adapter = new TerminalAdapter();
-  // Yeoman logs which task failed before the error itself; the bin prints the error's own message only.
-  const logError = adapter.log.error.bind(adapter.log);
-  adapter.log.error = ((message: unknown, ...rest: unknown[]) =>
-    String(message).startsWith('An error occured while running ') ? adapter.log : logError(message as string, ...(rest as string[]))) as typeof adapter.log.error;
-  const env = createEnv({ adapter });
-  const namespace = `traced-api:${entry.generator}`;
-  env.register(fileURLToPath(new URL(`../generators/${entry.generator}/index.js`, import.meta.url)), { namespace });
-  const help = rest.includes('--help') || rest.includes('-h');
-  try {
-    await env.run([namespace, ...rest.filter((arg) => arg !== '--help' && arg !== '-h')], { help, force: rest.includes('--force') });
-    return 0;
-  } catch (error) {
-    console.error(`traced-api: ${(error as Error).message}`);
-    return 1;
-  }
+  const { runGenerator } = await import('./run.js');
+  return runGenerator(entry.generator, rest);
 }
 
 process.exitCode = await main(process.argv.slice(2));
