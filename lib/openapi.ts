@@ -122,9 +122,9 @@ export function operationFor(endpoint: EndpointConfig, summary: string): Record<
   return operation;
 }
 
-/** Adds the endpoint's operation to the document text, keeping everything else as it was. */
-export function addOperation(text: string, endpoint: EndpointConfig, summary: string): string {
-  const doc = parseOpenApi(text);
+/** Adds the endpoint's operation to the document (its text, or the document parsed once already), keeping everything else as it was. */
+export function addOperation(text: string | Document, endpoint: EndpointConfig, summary: string): string {
+  const doc = typeof text === 'string' ? parseOpenApi(text) : text;
   let paths = doc.get('paths');
   if (!isMap(paths)) {
     doc.set('paths', doc.createNode({}));

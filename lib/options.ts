@@ -54,7 +54,7 @@ export interface EndpointValues {
 function rateChoices(expectedRps: number, reservoir: number): string {
   const options = [0.01, 0.05, 0.25, 1].map((fixedRate) => {
     const estimate = estimateRule({ reservoir, fixedRate }, expectedRps);
-    return `${fixedRate * 100}%: ${estimate.tracesPerMonth.toLocaleString('en-US')} traces, $${estimate.monthlyCostUsd}`;
+    return `${fixedRate * 100}%: ${estimate.tracesPerMonthText} traces, $${estimate.monthlyCostUsd}`;
   });
   return `At ${expectedRps} requests/s and reservoir ${reservoir}, a month brings ${options.join('; ')}.`;
 }

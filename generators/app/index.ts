@@ -12,6 +12,8 @@ import { DEFAULT_EXPECTED_RPS, describeEstimate, estimateRule, samplingWarnings 
 import { loadVersions, templatesRoot } from '../../lib/versions.js';
 import { gather, optionValue, registerOptions } from '../../lib/yeoman.js';
 import { OPENAPI_SKELETON, projectFiles } from '../../lib/templates.js';
+import { skeletonIndex } from '../../lib/openapi-index.js';
+import EndpointGenerator from '../endpoint/index.js';
 
 /** The example endpoint every new project starts with. */
 export const EXAMPLE_ENDPOINT = { method: 'POST', path: '/orders', name: 'createOrder' } as const;
@@ -41,7 +43,10 @@ export default class AppGenerator extends Generator {
     // The document exists before the endpoint generator runs: it reads the project as a user's would be.
     const templateSafe = { description: escapeTerraformTemplate(this.project.description) };
     this.renderTemplate(OPENAPI_SKELETON.template, OPENAPI_SKELETON.target, { ...this.project, templateSafe });
-    this.composeWith(fileURLToPath(new URL('../endpoint/index.js', import.meta.url)), {
+    const skeleton = this.fs.read(this.destinationPath(OPENAPI_SKELETON.target))!;
+    // The class itself, already loaded (yeoman-generator takes { Generator, path } here; its types list a path only).
+    const endpoint = { Generator: EndpointGenerator, path: fileURLToPath(new URL('../endpoint/index.js', import.meta.url)) };
+    this.composeWith(endpoint as unknown as string, {
       generatorArgs: [EXAMPLE_ENDPOINT.method, EXAMPLE_ENDPOINT.path],
       generatorOptions: {
         name: EXAMPLE_ENDPOINT.name,
@@ -50,6 +55,8 @@ export default class AppGenerator extends Generator {
         quiet: true,
         skipInstall: true,
         destinationRoot: this.destinationRoot(),
+        // What the endpoint generator would parse the skeleton for (lib/openapi-index.ts).
+        openapiIndex: skeletonIndex(skeleton),
       } as Record<string, unknown>,
     });
   }
@@ -57,7 +64,9 @@ export default class AppGenerator extends Generator {
   writing() {
     const data = { ...this.project, estimate: this.apiEstimate(), exampleOperationId: EXAMPLE_ENDPOINT.name };
     for (const file of projectFiles(this.project)) {
-      this.renderTemplate(file.template, file.target, data);
+      // Only .ejs files are templates: the others are copied as they are, without an EJS pass.
+      if (file.template.endsWith('.ejs')) this.renderTemplate(file.template, file.target, data);
+      else this.copyTemplate(file.template, file.target);
     }
     this.fs.writeJSON(this.destinationPath('package.json'), packageJsonFor(this.project));
   }
