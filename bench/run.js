@@ -1,0 +1,475 @@
+#!/usr/bin/env node
+// `npm run bench`: the seven figures of issue 4, measured side by side in one run and printed with
+// their targets; the run is kept in bench/RESULTS.md. Every figure is a ratio of medians (or a median
+// of per-pair ratios) over alternating runs, so a noisy machine moves both sides alike.
+//   node bench/run.js [--quick]      (after `npm run build`; --quick: fewer repetitions, for trying)
+// Needs the npm registry once, to install into ~/.cache/traced-api-bench (TRACED_API_BENCH_CACHE):
+// projen (pinned below) and the generated project's pinned dependencies. Nothing calls AWS.
+import { fork, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bundleRuntime } from '../scripts/bundle-bin.mjs';
+import { startLocalDaemon, startLocalSns } from './lib/local-aws.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const here = path.join(root, 'bench');
+const quick = process.argv.includes('--quick');
+const PROJEN = 'projen@0.103.25';
+const cacheDir = process.env.TRACED_API_BENCH_CACHE ?? path.join(os.homedir(), '.cache', 'traced-api-bench');
+const work = mkdtempSync(path.join(os.tmpdir(), 'traced-api-bench-'));
+// yo drops root privileges: the folders it works in must be reachable and writable by anyone.
+chmodSync(work, 0o755);
+const bin = path.join(root, 'dist/bin/traced-api.js');
+const yoCli = path.join(root, 'node_modules/yo/lib/cli.js');
+const npmCommand = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const startedAt = new Date();
+const loadAtStart = os.loadavg();
+
+// ---------------------------------------------------------------------------------------------
+// Measuring
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+let folderCount = 0;
+const freshFolder = (prefix) => {
+  const folder = path.join(work, `${prefix}-${++folderCount}`);
+  mkdirSync(folder, { recursive: true });
+  return folder;
+};
+
+/** Runs a command to its end; its wall time in ms. Fails loudly when the command does. */
+function timed({ command = process.execPath, args, cwd, env }) {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 300_000 });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} (in ${cwd}) failed with ${result.status ?? result.signal}:\n${result.stderr}`);
+  return ms;
+}
+
+/**
+ * Runs a and b alternately (a b, b a, a b ...) after `warmup` untimed rounds; each is a function that
+ * prepares a fresh run and returns what `timed` takes.
+ */
+function compare(a, b, { pairs, warmup = 1 }) {
+  for (let i = 0; i < warmup; i++) {
+    timed(a());
+    timed(b());
+  }
+  const times = { a: [], b: [] };
+  const ratios = [];
+  for (let i = 0; i < pairs; i++) {
+    let ta;
+    let tb;
+    if (i % 2 === 0) {
+      ta = timed(a());
+      tb = timed(b());
+    } else {
+      tb = timed(b());
+      ta = timed(a());
+    }
+    times.a.push(ta);
+    times.b.push(tb);
+    ratios.push(ta / tb);
+  }
+  // The figure: median a / median b. The median of the per-pair ratios is kept as a check.
+  return { a: median(times.a), b: median(times.b), ratio: median(times.a) / median(times.b), pairRatio: median(ratios), pairs };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Setup: what the figures run
+
+/** npm install of `packages` into a folder of the cache, once; the folder. */
+function ensureInstalled(name, packages) {
+  const folder = path.join(cacheDir, name);
+  const marker = path.join(folder, '.installed');
+  if (existsSync(marker)) return folder;
+  rmSync(folder, { recursive: true, force: true });
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(path.join(folder, 'package.json'), `${JSON.stringify({ name: 'traced-api-bench-cache', private: true }, null, 2)}\n`);
+  console.log(`bench: installing ${packages.join(' ')} into ${folder} (once)`);
+  const result = spawnSync(npmCommand, ['install', '--save-exact', '--no-audit', '--no-fund', '--loglevel=error', ...packages], { cwd: folder, stdio: 'inherit' });
+  if (result.status !== 0) throw new Error(`npm install ${packages.join(' ')} failed`);
+  writeFileSync(marker, `${new Date().toISOString()}\n`);
+  return folder;
+}
+
+/** `traced-api new <name> --yes --skip-install` in `cwd`; the project folder. */
+function newProject(cwd, name) {
+  timed({ args: [bin, 'new', name, '--yes', '--skip-install'], cwd });
+  return path.join(cwd, name);
+}
+
+function addEndpoints(project, count) {
+  if (count > 0) timed({ args: [path.join(here, 'lib/add-endpoints.js'), project, String(count)], cwd: project });
+}
+
+/** The floor: a one-file generator, bundled and started exactly as the bin (bench/floor/). */
+async function buildFloor() {
+  const folder = path.join(work, 'floor');
+  mkdirSync(folder);
+  await bundleRuntime({ entry: path.join(here, 'floor/run.js'), outfile: path.join(folder, 'run.js'), sources: [] });
+  copyFileSync(path.join(here, 'floor/bin.js'), path.join(folder, 'bin.js'));
+  // As dist/bin/ sits in this package ("type": "module"): without it Node would first try both files as CommonJS.
+  writeFileSync(path.join(folder, 'package.json'), '{ "type": "module" }\n');
+  return path.join(folder, 'bin.js');
+}
+
+// ---------------------------------------------------------------------------------------------
+// The figures
+
+const figures = [];
+const details = [];
+const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+const x = (ratio) => `${ratio.toFixed(2)}x`;
+
+function report(figure) {
+  figures.push(figure);
+  const status = figure.met === undefined ? 'reported' : figure.met ? 'MET' : 'NOT MET';
+  console.log(`\n[${figure.id}] ${figure.title}\n    ${figure.value}   target: ${figure.target}   ${status}\n    ${figure.detail}`);
+}
+
+async function figureNew(floorBin) {
+  let lastNew;
+  const r = compare(
+    () => ({ args: [bin, 'new', 'x', '--yes', '--skip-install'], cwd: (lastNew = freshFolder('new')) }),
+    () => ({ args: [floorBin, 'x', '--yes', '--skip-install'], cwd: freshFolder('floor') }),
+    { pairs: quick ? 5 : 21, warmup: 2 },
+  );
+  // What Yeoman itself spends per file: the floor writing as many (one-line) files as `new` writes.
+  const files = readdirSync(path.join(lastNew, 'x'), { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).length;
+  const perFile = compare(
+    () => ({ args: [floorBin, 'x'], cwd: freshFolder('floor-files'), env: { FLOOR_FILES: String(files) } }),
+    () => ({ args: [floorBin, 'x'], cwd: freshFolder('floor') }),
+    { pairs: quick ? 3 : 9, warmup: 1 },
+  );
+  // For scale: the same floor generator with yeoman-environment as npm installs it (not bundled).
+  const unbundled = compare(
+    () => ({ args: [path.join(here, 'floor/bin.js'), 'x'], cwd: freshFolder('floor-unbundled') }),
+    () => ({ args: [floorBin, 'x'], cwd: freshFolder('floor') }),
+    { pairs: quick ? 2 : 4, warmup: 1 },
+  );
+  report({
+    id: 1, title: 'App generation against the Yeoman floor (`traced-api new x --yes --skip-install` / one-file generator, same start-up)',
+    value: x(r.ratio), target: '<= 1.30x', met: r.ratio <= 1.3,
+    detail:
+      `new ${fmt(r.a)}, floor ${fmt(r.b)} (medians of ${r.pairs} alternating pairs; median of the pairs' ratios ${x(r.pairRatio)}); ` +
+      `\`new\` writes ${files} files, and the floor writing ${files} one-line files takes ${fmt(perFile.a)}, ${x(perFile.ratio)} the floor; ` +
+      `the floor unbundled, as npm installs yeoman-environment: ${fmt(unbundled.a)}`,
+  });
+}
+
+async function figureEndpoint() {
+  const base = freshFolder('endpoint-base');
+  const small = newProject(base, 'one');
+  const large = path.join(base, 'many');
+  cpSync(small, large, { recursive: true });
+  addEndpoints(large, 40);
+  const run = (project) => () => {
+    const copy = path.join(freshFolder('endpoint'), 'project');
+    cpSync(project, copy, { recursive: true });
+    return { args: [bin, 'endpoint', 'GET', '/bench/{id}', '--yes'], cwd: copy };
+  };
+  const r = compare(run(large), run(small), { pairs: quick ? 5 : 15, warmup: 1 });
+  // A document edited by hand since the generator last wrote it: the generator reads all of it.
+  const edited = (project) => () => {
+    const step = run(project)();
+    writeFileSync(path.join(step.cwd, 'openapi/openapi.yaml'), `${readFileSync(path.join(step.cwd, 'openapi/openapi.yaml'), 'utf8')}# edited by hand\n`);
+    return step;
+  };
+  const cold = compare(edited(large), edited(small), { pairs: quick ? 2 : 5, warmup: 0 });
+  report({
+    id: 2, title: 'Endpoint scaling (`traced-api endpoint GET /bench/{id}` in a project of 41 endpoints / of 1)',
+    value: x(r.ratio), target: '<= 1.15x', met: r.ratio <= 1.15,
+    detail: `41: ${fmt(r.a)}, 1: ${fmt(r.b)} (${r.pairs} pairs; median of the pairs' ratios ${x(r.pairRatio)}); right after a hand edit of the document (read in full): ${x(cold.ratio)} (${fmt(cold.a)} / ${fmt(cold.b)})`,
+  });
+}
+
+function figureYo() {
+  const home = path.join(work, 'yo-home');
+  mkdirSync(home);
+  chmodSync(home, 0o777);
+  const folder = (prefix) => {
+    const cwd = freshFolder(prefix);
+    chmodSync(cwd, 0o777);
+    mkdirSync(path.join(cwd, 'node_modules'));
+    symlinkSync(root, path.join(cwd, 'node_modules/generator-traced-api'));
+    return cwd;
+  };
+  const env = { HOME: home, NO_UPDATE_NOTIFIER: '1' };
+  const r = compare(
+    () => ({ args: [yoCli, 'traced-api', 'x', '--yes', '--skip-install', '--no-insight'], cwd: folder('yo'), env }),
+    () => ({ args: [bin, 'new', 'x', '--yes', '--skip-install'], cwd: folder('bin'), env }),
+    { pairs: quick ? 3 : 7, warmup: 1 },
+  );
+  report({
+    id: 3, title: 'Start-up of the bin against `yo` (the same generation through each)',
+    value: `yo / bin = ${x(r.ratio)}`, target: 'reported; the bin the faster door', met: undefined,
+    detail: `yo ${fmt(r.a)}, traced-api ${fmt(r.b)} (${r.pairs} pairs): the bin is ${r.ratio > 1 ? 'the faster door' : 'NOT faster'}`,
+  });
+}
+
+/** The handler project: generated, the pinned dependencies linked in, built by its own build script. */
+function handlerProject(depsFolder) {
+  const project = newProject(freshFolder('handlers'), 'handlers');
+  symlinkSync(path.join(depsFolder, 'node_modules'), path.join(project, 'node_modules'), 'dir');
+  timed({ args: ['scripts/build.mjs'], cwd: project });
+  return project;
+}
+
+/** The example handler three ways: as the project builds it, untraced, and with the raw X-Ray SDK. */
+async function handlerVariants(project) {
+  const { build } = await import(path.join(project, 'node_modules/esbuild/lib/main.js'));
+  const out = path.join(project, 'bench-variants');
+  // The options of the project's scripts/build.mjs, without its X-Ray plugin.
+  const options = {
+    entryPoints: [path.join(project, 'src/handlers/createOrder.ts')], bundle: true, platform: 'node', target: 'node22',
+    format: 'cjs', minify: true, sourcemap: 'linked', sourcesContent: false, legalComments: 'none', external: ['@aws-sdk/*'], logLevel: 'warning',
+  };
+  const untracedTracing = readFileSync(path.join(here, 'lib/untraced-tracing.ts'), 'utf8');
+  const untraced = {
+    name: 'untraced',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]src[\\/]lib[\\/]tracing\.ts$/ }, () => ({ contents: untracedTracing, loader: 'ts' }));
+    },
+  };
+  await build({ ...options, outfile: path.join(out, 'untraced/index.js'), plugins: [untraced] });
+  await build({ ...options, outfile: path.join(out, 'raw/index.js') });
+  writeFileSync(path.join(out, 'package.json'), '{ "type": "commonjs" }\n');
+  const bundles = {
+    traced: path.join(project, 'dist/createOrder/index.js'),
+    untraced: path.join(out, 'untraced/index.js'),
+    raw: path.join(out, 'raw/index.js'),
+  };
+  const sizes = Object.fromEntries(Object.entries(bundles).map(([name, file]) => [name, statSync(file).size]));
+  return { bundles, sizes };
+}
+
+function lambdaEnv(project, sns, daemon, bundle) {
+  return {
+    ...process.env,
+    LAMBDA_TASK_ROOT: path.dirname(bundle),
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+    AWS_LAMBDA_FUNCTION_NAME: 'handlers-dev-createOrder',
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '128',
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_SESSION_TOKEN: 'test',
+    AWS_CONFIG_FILE: path.join(project, 'no-aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: path.join(project, 'no-aws-config'),
+    AWS_ENDPOINT_URL_SNS: sns.url,
+    AWS_XRAY_DAEMON_ADDRESS: daemon.address,
+    AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
+    SNS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:handlers-dev-events',
+    LOG_LEVEL: 'INFO',
+  };
+}
+
+/** A handler process: loaded, then driven over IPC. */
+function startHandler(bundle, env, execArgv = []) {
+  const child = fork(path.join(here, 'lib/handler-child.cjs'), [bundle], { env, execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const queue = [];
+  const waiting = [];
+  child.on('message', (message) => {
+    if (message.type === 'error') waiting.shift()?.reject(new Error(`${bundle}: ${message.message}\n${stderr}`));
+    else if (waiting.length > 0) waiting.shift().resolve(message);
+    else queue.push(message);
+  });
+  child.on('exit', (code) => {
+    for (const w of waiting.splice(0)) w.reject(new Error(`${bundle}: the handler process exited (${code}):\n${stderr}`));
+  });
+  const next = () => (queue.length > 0 ? Promise.resolve(queue.shift()) : new Promise((resolve, reject) => waiting.push({ resolve, reject })));
+  return {
+    next,
+    ask: (message) => {
+      child.send(message);
+      return next();
+    },
+    stop: () => new Promise((resolve) => {
+      child.once('exit', resolve);
+      child.send({ type: 'exit' });
+    }),
+  };
+}
+
+async function figureHandlers(project, variants, sns, daemon) {
+  const { bundles, sizes } = variants;
+  // 4. Cold start: a fresh process per sample, variants in rotating order.
+  const cold = { traced: [], untraced: [], raw: [] };
+  const names = Object.keys(cold);
+  const rounds = quick ? 6 : 21;
+  for (let i = 0; i < rounds + 1; i++) {
+    const order = names.map((_, k) => names[(i + k) % names.length]);
+    for (const name of order) {
+      const lambda = startHandler(bundles[name], lambdaEnv(project, sns, daemon, bundles[name]));
+      const loaded = await lambda.next();
+      const first = await lambda.ask({ type: 'first' });
+      await lambda.stop();
+      if (i > 0) cold[name].push({ load: loaded.loadMs, first: first.firstMs, sinceStart: loaded.sinceStartMs });
+    }
+  }
+  const m = (name, key) => median(cold[name].map((sample) => sample[key]));
+  const ratio = m('traced', 'load') / m('untraced', 'load');
+  const rawRatio = m('raw', 'load') / m('untraced', 'load');
+  const kb = (bytes) => `${(bytes / 1000).toFixed(1)} KB`;
+  report({
+    id: 4, title: 'Handler cold start (a fresh Node process loading the built example handler, traced / untraced)',
+    value: `${x(ratio)}, ${kb(sizes.traced)}`, target: `<= 1.50x, bundle <= the raw SDK's (${kb(sizes.raw)})`,
+    met: ratio <= 1.5 && sizes.traced <= sizes.raw,
+    detail:
+      `load: traced ${m('traced', 'load').toFixed(1)} ms, untraced ${m('untraced', 'load').toFixed(1)} ms, raw X-Ray SDK ${m('raw', 'load').toFixed(1)} ms (${x(rawRatio)}); ` +
+      `load + first invocation: ${x((m('traced', 'load') + m('traced', 'first')) / (m('untraced', 'load') + m('untraced', 'first')))} ` +
+      `(raw ${x((m('raw', 'load') + m('raw', 'first')) / (m('untraced', 'load') + m('untraced', 'first')))}); ` +
+      `process start to loaded: ${x(m('traced', 'sinceStart') / m('untraced', 'sinceStart'))}; sizes (minified, AWS SDK left out): ` +
+      `traced ${kb(sizes.traced)}, untraced ${kb(sizes.untraced)}, raw ${kb(sizes.raw)}; ${rounds} samples each`,
+  });
+
+  // 5. Warm invocations: one process per variant, rounds of invocations in alternating order.
+  const perRound = quick ? 100 : 200;
+  async function warmRun(rounds, execArgv = []) {
+    const warm = {
+      traced: startHandler(bundles.traced, lambdaEnv(project, sns, daemon, bundles.traced), execArgv),
+      untraced: startHandler(bundles.untraced, lambdaEnv(project, sns, daemon, bundles.untraced), execArgv),
+    };
+    await Promise.all(Object.values(warm).map((lambda) => lambda.next()));
+    for (const lambda of Object.values(warm)) await lambda.ask({ type: 'invoke', count: perRound });
+    const before = daemon.documents.length;
+    const medians = { traced: [], untraced: [] };
+    const cpu = { traced: [], untraced: [] };
+    for (let i = 0; i < rounds; i++) {
+      for (const name of i % 2 === 0 ? ['traced', 'untraced'] : ['untraced', 'traced']) {
+        const { ms, cpuMs } = await warm[name].ask({ type: 'invoke', count: perRound });
+        medians[name].push(median(ms));
+        cpu[name].push(cpuMs);
+      }
+    }
+    await Promise.all(Object.values(warm).map((lambda) => lambda.stop()));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const subsegments = daemon.documents.slice(before).filter((doc) => doc.name === 'SNS').length;
+    const m = (values) => median(values);
+    return { traced: m(medians.traced), untraced: m(medians.untraced), ratio: m(medians.traced) / m(medians.untraced), cpu: { traced: m(cpu.traced), untraced: m(cpu.untraced) }, subsegments };
+  }
+  const warmRounds = quick ? 4 : 12;
+  const w = await warmRun(warmRounds);
+  // Node 24 (the nodejs24.x runtime) keeps AsyncLocalStorage in async context frames, without hooks: Node 22 with the flag.
+  const frames = await warmRun(quick ? 2 : 6, ['--experimental-async-context-frame']);
+  const warmRatio = w.ratio;
+  report({
+    id: 5, title: 'Warm invocation overhead (per invocation, traced / untraced, local SNS endpoint and UDP daemon)',
+    value: x(warmRatio), target: '<= 1.15x', met: warmRatio <= 1.15,
+    detail:
+      `traced ${w.traced.toFixed(2)} ms, untraced ${w.untraced.toFixed(2)} ms per invocation ` +
+      `(medians of ${warmRounds} alternating rounds of ${perRound}); CPU time per invocation: traced ${w.cpu.traced.toFixed(2)} ms, untraced ${w.cpu.untraced.toFixed(2)} ms ` +
+      `(${x(w.cpu.traced / w.cpu.untraced)}); the daemon received ${w.subsegments} SNS subsegments for ${warmRounds * perRound} traced invocations; ` +
+      `with --experimental-async-context-frame (Node 24's default, the nodejs24.x runtime): ${x(frames.ratio)} (${frames.traced.toFixed(2)} / ${frames.untraced.toFixed(2)} ms)`,
+  });
+}
+
+function figureBuild(project) {
+  const large = path.join(freshFolder('build'), 'handlers');
+  cpSync(project, large, { recursive: true, verbatimSymlinks: true });
+  addEndpoints(large, 19);
+  const runs = [];
+  const scriptOnly = [];
+  for (let i = 0; i < (quick ? 2 : 4); i++) {
+    runs.push(timed({ command: npmCommand, args: ['run', 'build', '--silent'], cwd: large }));
+    scriptOnly.push(timed({ args: ['scripts/build.mjs'], cwd: large }));
+  }
+  const total = median(runs.slice(1));
+  report({
+    id: 6, title: 'Generated project build (`npm run build`, 20 endpoints)',
+    value: `${(total / 1000).toFixed(2)} s, ${(total / 20 / 1000).toFixed(3)} s per endpoint`, target: 'reported', met: undefined,
+    detail: `median of ${runs.length - 1} runs after a first; node scripts/build.mjs alone: ${fmt(median(scriptOnly.slice(1)))}`,
+  });
+}
+
+function figureProjen(projenFolder) {
+  const projen = path.join(projenFolder, 'node_modules/projen/bin/projen');
+  const r = compare(
+    () => ({ args: [bin, 'new', 'x', '--yes', '--skip-install'], cwd: freshFolder('new') }),
+    () => ({ args: [projen, 'new', 'awscdk-app-ts', '--no-post', '--no-git'], cwd: freshFolder('projen') }),
+    { pairs: quick ? 3 : 9, warmup: 1 },
+  );
+  report({
+    id: 7, title: `Against projen (\`traced-api new x --yes --skip-install\` / \`projen new awscdk-app-ts --no-post --no-git\`, ${PROJEN})`,
+    value: x(r.ratio), target: '<= 1.00x', met: r.ratio <= 1.0,
+    detail: `traced-api ${fmt(r.a)}, projen ${fmt(r.b)} (${r.pairs} pairs; median of the pairs' ratios ${x(r.pairRatio)})`,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function machine() {
+  const cpus = os.cpus();
+  return `${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`;
+}
+
+function writeResults() {
+  const rows = figures.map((f) => `| ${f.id} | ${f.title.replaceAll('|', '/')} | ${f.value} | ${f.target} | ${f.met === undefined ? 'reported' : f.met ? 'met' : '**not met**'} |`);
+  const notes = readFileSync(path.join(here, 'NOTES.md'), 'utf8');
+  const text = [
+    '# Benchmark results',
+    '',
+    `Last run of \`npm run bench\`${quick ? ' (--quick)' : ''}: ${startedAt.toISOString()}, ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s.`,
+    `Machine: ${machine()}; load average at the start ${loadAtStart.map((l) => l.toFixed(2)).join(', ')}.`,
+    '',
+    '| # | figure | measured | target | |',
+    '|---|---|---|---|---|',
+    ...rows,
+    '',
+    '## Details',
+    '',
+    ...figures.map((f) => `${f.id}. ${f.detail}`),
+    '',
+    notes.trim(),
+    '',
+  ].join('\n');
+  writeFileSync(path.join(here, 'RESULTS.md'), text);
+}
+
+async function main() {
+  if (!existsSync(bin) || !existsSync(path.join(root, 'dist/bin/run.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm run bench does)');
+  console.log(`bench: ${machine()}; working in ${work}`);
+  const versions = JSON.parse(readFileSync(path.join(root, 'dependency-versions/package.json'), 'utf8'));
+  const projectPackages = [
+    ...Object.entries(versions.dependencies),
+    ['esbuild', versions.devDependencies.esbuild],
+  ].map(([name, version]) => `${name}@${version}`);
+  const depsKey = createHash('sha256').update(projectPackages.join(' ')).digest('hex').slice(0, 12);
+  const depsFolder = ensureInstalled(`project-deps-${depsKey}`, projectPackages);
+  const projenFolder = ensureInstalled(PROJEN.replace('@', '-'), [PROJEN]);
+  const floorBin = await buildFloor();
+
+  await figureNew(floorBin);
+  await figureEndpoint();
+  figureYo();
+  const project = handlerProject(depsFolder);
+  const variants = await handlerVariants(project);
+  const [sns, daemon] = await Promise.all([startLocalSns(), startLocalDaemon()]);
+  try {
+    await figureHandlers(project, variants, sns, daemon);
+  } finally {
+    await Promise.all([sns.stop(), daemon.stop()]);
+  }
+  figureBuild(project);
+  figureProjen(projenFolder);
+
+  writeResults();
+  const missed = figures.filter((f) => f.met === false).map((f) => f.id);
+  console.log(`\nbench: ${figures.length} figures in ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s; targets ${missed.length ? `not met: ${missed.join(', ')}` : 'all met'}; written to bench/RESULTS.md`);
+}
+
+try {
+  await main();
+} finally {
+  if (!process.env.TRACED_API_BENCH_KEEP) rmSync(work, { recursive: true, force: true });
+}
