@@ -12,6 +12,27 @@ export interface EventOptions {
   headers?: Record<string, string>;
 }
 
+/** The caller as a REST API stage describes an unauthenticated one. */
+function callerIdentity(sourceIp: string, userAgent: string | null): APIGatewayProxyEvent['requestContext']['identity'] {
+  return {
+    accessKey: null,
+    accountId: null,
+    apiKey: null,
+    apiKeyId: null,
+    caller: null,
+    clientCert: null,
+    cognitoAuthenticationProvider: null,
+    cognitoAuthenticationType: null,
+    cognitoIdentityId: null,
+    cognitoIdentityPoolId: null,
+    principalOrgId: null,
+    sourceIp,
+    user: null,
+    userAgent,
+    userArn: null,
+  };
+}
+
 /** An APIGatewayProxyEvent as a REST API stage sends it; `body` is JSON-encoded unless it is a string. */
 export function apiGatewayEvent({ method, resource, pathParameters, body, headers = {} }: EventOptions): APIGatewayProxyEvent {
   const path = resource.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(pathParameters?.[name] ?? ''));
@@ -40,23 +61,7 @@ export function apiGatewayEvent({ method, resource, pathParameters, body, header
       requestTimeEpoch: Date.now(),
       resourceId: 'abc123',
       resourcePath: resource,
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: null,
-        apiKeyId: null,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: '127.0.0.1',
-        user: null,
-        userAgent: 'vitest',
-        userArn: null,
-      },
+      identity: callerIdentity('127.0.0.1', 'vitest'),
     },
   };
 }
@@ -148,23 +153,7 @@ export function proxyEvent(request: ProxyRequest): APIGatewayProxyEvent {
       requestTimeEpoch: Date.now(),
       resourceId: 'local',
       resourcePath: request.resource,
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: null,
-        apiKeyId: null,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: request.sourceIp,
-        user: null,
-        userAgent,
-        userArn: null,
-      },
+      identity: callerIdentity(request.sourceIp, userAgent),
     },
   };
 }
