@@ -53,10 +53,11 @@ const LAZY = {
 /**
  * Packages bundled, but evaluated on first call instead of at start-up (their top level costs
  * more than their size): ora (the adapter's spinner) measures text with string-width, whose
- * top level builds an Intl.Segmenter and Unicode property regular expressions. Each: its default
- * export is a function.
+ * top level builds an Intl.Segmenter and Unicode property regular expressions; execa (a graph of
+ * small modules) serves only `npm install`, which --skip-install and the endpoint command never run.
+ * Each: the exported functions the stand-in provides.
  */
-const DEFERRED = ['string-width'];
+const DEFERRED = { 'string-width': ['default'], execa: ['execa', 'execaSync', 'parseCommandString'] };
 
 /** The package.json of the package a file belongs to. */
 function packageJsonOf(file) {
@@ -118,16 +119,21 @@ function plugin({ outfile, sources }) {
         }
         return { contents, loader: 'js' };
       });
-      const deferredNames = new RegExp(`^(${DEFERRED.map((name) => name.replace(/[/.]/g, '\\$&')).join('|')})$`);
+      const deferredNames = new RegExp(`^(${Object.keys(DEFERRED).map((name) => name.replace(/[/.]/g, '\\$&')).join('|')})$`);
       build.onResolve({ filter: deferredNames }, async (args) => {
         if (args.pluginData?.real) return undefined;
         const real = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: { real: true } });
         if (real.errors.length > 0) return { errors: real.errors };
-        return { path: real.path, namespace: 'deferred' };
+        return { path: real.path, namespace: 'deferred', pluginData: { name: args.path } };
       });
       // require() of an ES module inside a bundle: esbuild evaluates it on that first require.
       build.onLoad({ filter: /.*/, namespace: 'deferred' }, (args) => ({
-        contents: `let real;\nexport default function deferred(...args) { real ??= require(${JSON.stringify(args.path)}); return real.default(...args); }`,
+        contents: [
+          `let real;\nconst load = () => (real ??= require(${JSON.stringify(args.path)}));`,
+          ...DEFERRED[args.pluginData.name].map((fn) =>
+            fn === 'default' ? 'export default function deferred(...args) { return load().default(...args); }' : `export function ${fn}(...args) { return load().${fn}(...args); }`,
+          ),
+        ].join('\n'),
         resolveDir: root,
       }));
       const lazyNames = new RegExp(`^(${Object.keys(LAZY).map((name) => name.replace(/[/.]/g, '\\$&')).join('|')})$`);
