@@ -76,7 +76,13 @@ export class Namespace {
   enter(context: Context): void {
     if (!context) throw new Error('context must be provided for entering');
     this.entered.push(this.active);
-    if (this.storage.getStore() === undefined) this.outermost = context;
+    // Outside any run() the context is simply the current one everywhere: no AsyncLocalStorage store,
+    // so a process that never nests contexts (Lambda's facade segment, a captured client) never turns
+    // on the async hooks that then cost something on every promise.
+    if (this.storage.getStore() === undefined) {
+      this.outermost = context;
+      return;
+    }
     this.storage.enterWith(context);
   }
 
@@ -84,6 +90,10 @@ export class Namespace {
     if (!context) throw new Error('context must be provided for exiting');
     if (this.active === context) {
       const previous = this.entered.pop() ?? null;
+      if (this.storage.getStore() === undefined) {
+        this.outermost = previous;
+        return;
+      }
       if (this.outermost === context) this.outermost = previous;
       this.storage.enterWith(previous ?? (undefined as unknown as Context));
       return;
