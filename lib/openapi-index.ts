@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { isMap, stringify, type Document } from 'yaml';
 import type { EndpointConfig } from './config.js';
-import { operationFor, type Operation } from './openapi.js';
+import { addOperation, operationFor, type Operation } from './openapi.js';
 
 /** What the generator knows about one exact document text. */
 export interface OpenApiIndex {
@@ -185,9 +185,7 @@ export function indexOf(doc: Document, text: string, operations: Operation[]): O
     sampling: { ruleName: 'traced-api-index-probe', priority: 1, reservoirSize: 1, fixedRate: 0.05 },
   };
   const summary = 'GET /traced-api-index-probe/{id}, publishing an event to SNS';
-  const probed = doc.clone();
-  probed.setIn(['paths', probe.path], probed.createNode({ get: operationFor(probe, summary) }));
-  const expected = probed.toString(STRINGIFY);
+  const expected = addOperation(doc.clone(), probe, summary);
   if (expected !== text.slice(0, at) + pathItemLines(probe, summary) + text.slice(at)) return undefined;
   return { sha256: sha256(text), operations, from: at, to: at, prefix: '' };
 }

@@ -122,9 +122,8 @@ export function operationFor(endpoint: EndpointConfig, summary: string): Record<
   return operation;
 }
 
-/** Adds the endpoint's operation to the document (its text, or the document parsed once already), keeping everything else as it was. */
-export function addOperation(text: string | Document, endpoint: EndpointConfig, summary: string): string {
-  const doc = typeof text === 'string' ? parseOpenApi(text) : text;
+/** Adds the endpoint's operation to the parsed document, keeping everything else as it was; the new text. */
+export function addOperation(doc: Document, endpoint: EndpointConfig, summary: string): string {
   let paths = doc.get('paths');
   if (!isMap(paths)) {
     doc.set('paths', doc.createNode({}));
