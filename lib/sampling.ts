@@ -37,10 +37,9 @@ export function formatCount(count: number): string {
   return String(count).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
-/** Monthly traces and cost after the free tier, for traffic spread over the given rules. */
-export function estimateCost(rules: { rule: Rule; requestsPerSecond: number }[], expectedRps: number): CostEstimate {
-  const perSecond = rules.reduce((sum, { rule, requestsPerSecond }) => sum + tracesPerSecond(rule, requestsPerSecond), 0);
-  const tracesPerMonth = Math.round(perSecond * SECONDS_PER_MONTH);
+/** Monthly traces a rule records at a request rate, and what they cost after the free tier. */
+export function estimateRule(rule: Rule, expectedRps: number): CostEstimate {
+  const tracesPerMonth = Math.round(tracesPerSecond(rule, expectedRps) * SECONDS_PER_MONTH);
   const billableTraces = Math.max(0, tracesPerMonth - XRAY_FREE_RECORDED_PER_MONTH);
   const cost = (billableTraces / 1_000_000) * XRAY_PRICE_PER_MILLION_RECORDED;
   return {
@@ -51,10 +50,6 @@ export function estimateCost(rules: { rule: Rule; requestsPerSecond: number }[],
     tracesPerMonthText: formatCount(tracesPerMonth),
     billableTracesText: formatCount(billableTraces),
   };
-}
-
-export function estimateRule(rule: Rule, expectedRps: number): CostEstimate {
-  return estimateCost([{ rule, requestsPerSecond: expectedRps }], expectedRps);
 }
 
 export function describeEstimate(what: string, estimate: CostEstimate): string {
