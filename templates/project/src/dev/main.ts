@@ -1,7 +1,7 @@
 // `npm run dev`: the API on http://127.0.0.1:3000, traced as deployed, with the traces at /_traces.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseOptions, UsageError } from './command-line.js';
 import { project } from './project.js';
 import { readRoutes } from './routes.js';
 import { startDevServer } from './server.js';
@@ -26,14 +26,12 @@ SNS on demand, while it runs:
   curl -X POST http://127.0.0.1:<port>/_sns/ok       SNS works again
   curl http://127.0.0.1:<port>/_sns                  what was published`;
 
-class UsageError extends Error {}
-
 export async function main(argv: string[]): Promise<void> {
   let values;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
+    values = parseOptions(
+      argv,
+      {
         port: { type: 'string' },
         'sns-fail': { type: 'boolean' },
         logs: { type: 'boolean' },
@@ -43,14 +41,10 @@ export async function main(argv: string[]): Promise<void> {
         openapi: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
-      strict: true,
-      allowPositionals: false,
-    }));
+      'npm run dev -- --port 4000',
+    );
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    // npm keeps the options written before `--` for itself and passes their values on as arguments.
-    const hint = /Unexpected argument/.test(message) ? `; options go after --, as in: npm run dev -- --port 4000` : '';
-    return fail(new UsageError(`${message}${hint}`));
+    return fail(error);
   }
   if (values.help) {
     console.log(USAGE);

@@ -3,9 +3,9 @@
 // Uses the standard AWS configuration (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_XRAY...).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { BatchGetTracesCommand, GetTraceSummariesCommand, XRayClient, type TraceSummary } from '@aws-sdk/client-xray';
 import { parse } from 'yaml';
+import { parseOptions, UsageError } from '../dev/command-line.js';
 import { project, xrayServiceName } from '../dev/project.js';
 import { buildTimeline, type SegmentDocument } from './segments.js';
 import { formatMs, formatTimeline } from './terminal.js';
@@ -31,7 +31,7 @@ const MAX_SINCE_SECONDS = 30 * 24 * 3600;
 const SLICE_SECONDS = 6 * 3600;
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 
-export class UsageError extends Error {}
+export { UsageError };
 
 export function parseSince(text: string): number {
   const match = /^(\d+)(s|m|h|d)$/.exec(text.trim());
@@ -105,28 +105,19 @@ function defaultOutput(): Output {
 }
 
 async function run(argv: string[], { out, color }: Output): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        since: { type: 'string' },
-        id: { type: 'string' },
-        limit: { type: 'string' },
-        all: { type: 'boolean' },
-        filter: { type: 'string' },
-        region: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    // npm keeps the options written before `--` for itself and passes their values on as arguments.
-    const hint = /Unexpected argument/.test(message) ? `; options go after --, as in: npm run traces -- --since 15m` : '';
-    throw new UsageError(`${message}${hint}`);
-  }
+  const values = parseOptions(
+    argv,
+    {
+      since: { type: 'string' },
+      id: { type: 'string' },
+      limit: { type: 'string' },
+      all: { type: 'boolean' },
+      filter: { type: 'string' },
+      region: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    'npm run traces -- --since 15m',
+  );
   if (values.help) {
     out(USAGE);
     return 0;
