@@ -2,6 +2,7 @@
 // src/handlers/<operationId>.ts bundled to dist/<operationId>/index.js, CommonJS (the format aws-xray-sdk-core
 // is written for), the AWS SDK v3 left out because the Lambda Node.js runtime provides it.
 import { build, type BuildOptions as EsbuildOptions, type Metafile, type Plugin } from 'esbuild';
+import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,8 +41,9 @@ export interface XRayPart {
   usedBy: RegExp;
 }
 
-/** The module aws-xray-sdk-core's cls-hooked is swapped for (same API, on AsyncLocalStorage). */
-export const XRAY_CONTEXT_MODULE = fileURLToPath(new URL('./xray-context.js', import.meta.url));
+/** The module aws-xray-sdk-core's cls-hooked is swapped for (same API, on AsyncLocalStorage); its source when run from it. */
+const compiledContext = fileURLToPath(new URL('./xray-context.js', import.meta.url));
+export const XRAY_CONTEXT_MODULE = existsSync(compiledContext) ? compiledContext : compiledContext.replace(/\.js$/, '.ts');
 
 const SDK_FILE = /[\\/]aws-xray-sdk-core[\\/]dist[\\/]lib[\\/](.+)\.js$/;
 const sdkFileOf = (file: string) => SDK_FILE.exec(file)?.[1]?.replaceAll('\\', '/');
