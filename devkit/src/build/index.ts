@@ -144,13 +144,17 @@ export async function buildHandlers({ root, log = console.log }: BuildOptions): 
     logLevel: 'warning',
   };
 
-  // What is left out is decided from everything the bundle includes: a first pass with every part stubbed
-  // lists the bundle's modules; the parts any of them names come back for the build that is written.
-  const probe = await build({ ...options, write: false, plugins: [tracingPlugin(XRAY_PARTS)] });
-  const used = await partsUsed(probe.metafile!, root);
-  const leftOut = XRAY_PARTS.filter((part) => !used.has(part));
+  // What is left out is decided from everything the bundle includes: a build with every part stubbed lists the
+  // bundle's modules; when any of them names a part, the build is made again with those parts kept.
   await rm(outdir, { recursive: true, force: true });
-  const result = await build({ ...options, plugins: [tracingPlugin(leftOut)] });
+  let leftOut: readonly XRayPart[] = XRAY_PARTS;
+  let result = await build({ ...options, plugins: [tracingPlugin(leftOut)] });
+  const used = await partsUsed(result.metafile!, root);
+  if (used.size > 0) {
+    leftOut = XRAY_PARTS.filter((part) => !used.has(part));
+    await rm(outdir, { recursive: true, force: true });
+    result = await build({ ...options, plugins: [tracingPlugin(leftOut)] });
+  }
   const problems = reachedStubs(result.metafile!, leftOut);
   if (problems.length > 0) {
     await rm(outdir, { recursive: true, force: true });
