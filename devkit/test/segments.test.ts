@@ -133,8 +133,8 @@ describe('sampling and routing of the dev server', () => {
   });
 
   it('routes as API Gateway: literal parts before parameters, greedy parameters last', () => {
-    const route = (method: string, path: string): Route => ({ method, path, operationId: path, functionName: path, parts: path.split('/').slice(1) });
-    const routes = [route('GET', '/orders/{id}'), route('GET', '/orders/latest'), route('GET', '/files/{path+}')];
+    const route = (path: string): Route => ({ method: 'GET', path, operationId: path, pathParameters: [], functionName: path, parts: path.split('/').slice(1) });
+    const routes = [route('/orders/{id}'), route('/orders/latest'), route('/files/{path+}')];
     expect(matchRoute(routes, 'GET', '/orders/latest')).toMatchObject({ route: { path: '/orders/latest' } });
     expect(matchRoute(routes, 'GET', '/orders/a%20b')).toMatchObject({ route: { path: '/orders/{id}' }, pathParameters: { id: 'a b' } });
     expect(matchRoute(routes, 'GET', '/files/a/b.txt')).toMatchObject({ pathParameters: { path: 'a/b.txt' } });
