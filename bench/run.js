@@ -175,10 +175,18 @@ async function figureEndpoint() {
     return { args: [bin, 'endpoint', 'GET', '/bench/{id}', '--yes'], cwd: copy };
   };
   const r = compare(run(large), run(small), { pairs: quick ? 5 : 15, warmup: 1 });
+  // A document edited by hand since the generator last wrote it: the generator parses all of it (lib/openapi-index.ts
+  // holds nothing for that text), which is what every run would cost without the index.
+  const edited = (project) => () => {
+    const step = run(project)();
+    writeFileSync(path.join(step.cwd, 'openapi/openapi.yaml'), `${readFileSync(path.join(step.cwd, 'openapi/openapi.yaml'), 'utf8')}# edited by hand\n`);
+    return step;
+  };
+  const cold = compare(edited(large), edited(small), { pairs: quick ? 2 : 5, warmup: 0 });
   report({
-    id: 2, title: 'Endpoint scaling (`traced-api endpoint GET /bench/{id}` in a project of 100 endpoints / of 1; the document parsed in full each run)',
+    id: 2, title: 'Endpoint scaling (`traced-api endpoint GET /bench/{id}` in a project of 100 endpoints / of 1)',
     value: x(r.ratio), target: '<= 1.5x', met: r.ratio <= 1.5,
-    detail: `100: ${fmt(r.a)}, 1: ${fmt(r.b)} (${r.pairs} pairs; median of the pairs' ratios ${x(r.pairRatio)})`,
+    detail: `100: ${fmt(r.a)}, 1: ${fmt(r.b)} (${r.pairs} pairs; median of the pairs' ratios ${x(r.pairRatio)}); with the document parsed in full (a hand edit since the generator wrote it, as every run would be without lib/openapi-index.ts): ${x(cold.ratio)} (${fmt(cold.a)} / ${fmt(cold.b)})`,
   });
 }
 

@@ -12,6 +12,7 @@ import { DEFAULT_EXPECTED_RPS, describeEstimate, estimateRule, samplingWarnings 
 import { loadVersions, templatesRoot } from '../../lib/versions.js';
 import { gather, optionValue, registerOptions } from '../../lib/yeoman.js';
 import { OPENAPI_SKELETON, projectFiles } from '../../lib/templates.js';
+import { skeletonIndex } from '../../lib/openapi-index.js';
 import EndpointGenerator from '../endpoint/index.js';
 
 /** The example endpoint every new project starts with. */
@@ -42,6 +43,7 @@ export default class AppGenerator extends Generator {
     // The document exists before the endpoint generator runs: it reads the project as a user's would be.
     const templateSafe = { description: escapeTerraformTemplate(this.project.description) };
     this.renderTemplate(OPENAPI_SKELETON.template, OPENAPI_SKELETON.target, { ...this.project, templateSafe });
+    const skeleton = this.fs.read(this.destinationPath(OPENAPI_SKELETON.target))!;
     // The class itself, already loaded (yeoman-generator takes { Generator, path } here; its types list a path only).
     const endpoint = { Generator: EndpointGenerator, path: fileURLToPath(new URL('../endpoint/index.js', import.meta.url)) };
     this.composeWith(endpoint as unknown as string, {
@@ -53,6 +55,8 @@ export default class AppGenerator extends Generator {
         quiet: true,
         skipInstall: true,
         destinationRoot: this.destinationRoot(),
+        // What the endpoint generator would parse the skeleton for (lib/openapi-index.ts).
+        openapiIndex: skeletonIndex(skeleton),
       } as Record<string, unknown>,
     });
   }

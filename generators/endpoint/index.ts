@@ -7,6 +7,7 @@ import type { Document as YamlDocument } from 'yaml';
 import type { EndpointConfig, ProjectConfig } from '../../lib/config.js';
 import { InputError } from '../../lib/errors.js';
 import { addOperation, checkNewEndpoint, listOperations, parseOpenApi, type Operation } from '../../lib/openapi.js';
+import { addOperationFast, findIndex, indexOf, operationOf, saveIndex, type OpenApiIndex } from '../../lib/openapi-index.js';
 import { endpointOptions, type EndpointValues } from '../../lib/options.js';
 import { CONFIG_KEY, endpointConfig, projectConfig } from '../../lib/project.js';
 import { operationIdFor } from '../../lib/names.js';
@@ -30,7 +31,9 @@ function projectRoot(start: string): string | undefined {
 export default class EndpointGenerator extends Generator {
   declare project: ProjectConfig;
   declare document: string;
-  declare parsed: YamlDocument;
+  declare parsed: YamlDocument | undefined;
+  declare index: OpenApiIndex | undefined;
+  declare nextIndex: OpenApiIndex | undefined;
   declare operations: Operation[];
   declare endpoint: EndpointConfig;
   declare expectedRps: number;
@@ -57,9 +60,11 @@ export default class EndpointGenerator extends Generator {
     }
     this.project = projectConfig(answers, loadVersions());
     this.document = this.fs.read(this.destinationPath(OPENAPI))!;
-    // Parsed once, here, and edited in writing().
-    this.parsed = parseOpenApi(this.document, OPENAPI);
-    this.operations = listOperations(this.parsed, this.project.names.prefix);
+    // The document as this generator last wrote it needs no parse (lib/openapi-index.ts); otherwise it
+    // is parsed once, here, and edited in writing().
+    this.index = findIndex(this.document, (this.options as { openapiIndex?: OpenApiIndex }).openapiIndex);
+    this.parsed = this.index ? undefined : parseOpenApi(this.document, OPENAPI);
+    this.operations = this.index ? this.index.operations : listOperations(this.parsed!, this.project.names.prefix);
   }
 
   async prompting() {
@@ -103,7 +108,16 @@ export default class EndpointGenerator extends Generator {
     const { endpoint } = this;
     const summary = `${endpoint.method} ${endpoint.path}${endpoint.publish ? ', publishing an event to SNS' : ''}`;
     const document = this.destinationPath(OPENAPI);
-    this.fs.write(document, addOperation(this.parsed, endpoint, summary));
+    const fast = this.index && addOperationFast(this.document, this.index, endpoint, summary);
+    if (fast) {
+      this.fs.write(document, fast.text);
+      this.nextIndex = fast.index;
+    } else {
+      const doc = this.parsed ?? parseOpenApi(this.document, OPENAPI);
+      const text = addOperation(doc, endpoint, summary);
+      this.fs.write(document, text);
+      this.nextIndex = indexOf(doc, text, [...this.operations, operationOf(endpoint)]);
+    }
     // An edit of the parsed document that keeps every line of the user's: not a conflict to ask about.
     (this.env.sharedFs.get(document) as { conflicter?: string }).conflicter = 'force';
     const data = { ...this.project, endpoint };
@@ -113,6 +127,8 @@ export default class EndpointGenerator extends Generator {
   }
 
   end() {
+    // The document is on disk now: the next run can skip its parse.
+    if (this.nextIndex) saveIndex(this.nextIndex);
     if (optionValue(this, 'quiet')) return;
     const { endpoint } = this;
     const rules = this.operations.filter((op) => op.sampling).length + 2; // the new rule and the API default rule
