@@ -1,7 +1,9 @@
 // The /_traces page (web/) draws the marks the terminal prints, for traces of the corpus, in headless Chromium.
 // A small server of the test's own serves web/ and the JSON the page fetches, made by the model as the dev
 // server makes it, so the page is tested without starting a project.
+import { writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +54,7 @@ interface PageRow {
   orphan: boolean;
   depth: number;
   label: string;
+  clipped: string[];
   duration: string;
   bar?: { left: number; right: number };
   trackLeft: number;
@@ -77,6 +80,8 @@ function readTimeline(page: Page) {
           orphan: label.dataset.orphan === 'true',
           depth: Number(label.dataset.depth),
           label: label.textContent,
+          // Parts of the label cut off by its box (none may be: a flag the reader cannot see is no mark).
+          clipped: [...label.children].filter((part) => part.getBoundingClientRect().right > label.getBoundingClientRect().right + 1).map((part) => part.textContent),
           duration: track.nextElementSibling.textContent,
           bar: drawn ? { left: drawn.left - box.left, right: drawn.right - box.left } : undefined,
           trackLeft: box.left,
@@ -117,6 +122,7 @@ describe.skipIf(!chromium)(`the trace page on corpus traces, in headless Chromiu
     expect(new Set(view.rows.map((row) => Math.round(row.trackLeft))).size).toBe(1);
     timeline.rows.forEach((row, index) => {
       const shown = view.rows[index]!;
+      expect(shown.clipped).toEqual([]);
       expect(shown).toMatchObject({ name: row.name, status: row.status, failing: row.failing, orphan: row.orphan, depth: row.depth, duration: formatRowDuration(row) });
       expect(shown.origin).toBe(row.origin);
       if (row.origin) expect(shown.label).toContain(row.origin);
@@ -130,6 +136,8 @@ describe.skipIf(!chromium)(`the trace page on corpus traces, in headless Chromiu
     });
     const text = await page.evaluate<string>('document.querySelector("#trace").innerText');
     expect(text).not.toMatch(/NaN|undefined|null/);
+    // TRACE_PAGE_SCREENSHOTS=<folder>: one PNG per trace, to look at.
+    if (process.env.TRACE_PAGE_SCREENSHOTS) writeFileSync(path.join(process.env.TRACE_PAGE_SCREENSHOTS, `${name}.png`), await page.screenshot(1200));
   });
 });
 
