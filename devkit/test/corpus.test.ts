@@ -207,6 +207,15 @@ describe('the defects real documents showed', () => {
     const map = buildServiceMap([timeline]);
     expect(map.nodes.map((node) => node.type)).toEqual(['unrecorded', 'remote']);
     expect(map.edges).toEqual([expect.objectContaining({ from: 'unrecorded', to: 'remote|api.example.com', requests: 1 })]);
+    // The guide's Lambda segments without their caller: the function is called by the Lambda service segment,
+    // which is called by something not recorded (not the client).
+    const guide = named('xray-guide-batch-get-traces');
+    const lambda = buildServiceMap([timelineOf(guide, guide.documents.filter((document) => document.origin?.startsWith('AWS::Lambda')))]);
+    expect(lambda.edges.map((edge) => [edge.from, edge.to])).toEqual([
+      ['unrecorded', 'AWS::Lambda|random-name'],
+      ['AWS::Lambda|random-name', 'AWS::Lambda::Function|random-name'],
+      ['AWS::Lambda::Function|random-name', 'AWS::SNS|SNS'],
+    ]);
   });
 
   it("gives a fault on an inferred segment its caller's exceptions, saying where they were recorded", () => {

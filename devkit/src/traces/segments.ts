@@ -407,8 +407,8 @@ export function buildServiceMap(traces: Iterable<TraceTimeline>): ServiceMap {
   const client = () => node('client', 'Client', 'client');
   // A document whose parent is not in the trace was called by something not recorded: not the client.
   const unrecorded = () => node('unrecorded', 'caller not recorded', 'unrecorded');
-  const fromOutside = (row: TimelineRow, status: Status) => {
-    const caller = row.orphan ? unrecorded() : client();
+  const fromOutside = (root: TimelineRow, status: Status) => {
+    const caller = root.orphan ? unrecorded() : client();
     tally(caller, status);
     return caller.id;
   };
@@ -431,7 +431,7 @@ export function buildServiceMap(traces: Iterable<TraceTimeline>): ServiceMap {
         const target = node(nodeIdOf(row), row.name, row.origin ?? 'service');
         tally(target, row.status);
         const caller = segmentOf(row.parentId ? byId.get(row.parentId) : undefined);
-        edge(caller ? nodeIdOf(caller) : fromOutside(row, row.status), target.id, row.status);
+        edge(caller ? nodeIdOf(caller) : fromOutside(rootOf(row), row.status), target.id, row.status);
       } else if ((row.namespace === 'aws' || row.namespace === 'remote') && !parents.has(row.id)) {
         // A downstream call whose callee recorded no segment of its own (no child segment points at it).
         const type = inferredType(row);
