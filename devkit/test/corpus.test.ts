@@ -233,15 +233,17 @@ describe('the defects real documents showed', () => {
     expect(other.rows[0]!.cause?.note).toBe('cause in a shape X-Ray does not document: 200');
   });
 
-  it('shows working_directory and paths', () => {
+  it('shows working_directory and paths, and a stack frame with only the parts it records', () => {
     const timeline = buildTimeline('1-581cf771-a006649127e371903a2de979', [
       // Written here: no published document with paths was found (see corpus/README.md).
-      { id: '70de5b6f19ff9a0a', name: 'example.com', start_time: 1, end_time: 2, fault: true, cause: { working_directory: '/app', paths: ['/app/lib.py', '/app/main.py'], exceptions: [{ id: 'e1', message: 'boom' }] } },
+      { id: '70de5b6f19ff9a0a', name: 'example.com', start_time: 1, end_time: 2, fault: true, cause: { working_directory: '/app', paths: ['/app/lib.py', '/app/main.py'], exceptions: [{ id: 'e1', message: 'boom', stack: [{ path: '/app/main.py', line: 3 }] }] } },
     ]);
     const text = formatTimeline(timeline);
     expect(text).toContain('! boom\n');
     expect(text).toContain('in /app');
     expect(text).toContain('paths: /app/lib.py, /app/main.py');
+    expect(text).toContain('at /app/main.py:3\n');
+    expect(text).not.toContain('anonymous');
   });
 
   it('says "no start time" for a document without start_time, never NaN', () => {

@@ -195,9 +195,11 @@ function flatten(documents: Iterable<SegmentDocument>): Map<string, Flat> {
   return byId;
 }
 
+/** "label (path:line)", with only the parts the frame records. */
 function stackLine(frame: XRayStackFrame): string {
-  const where = frame.path ? ` (${frame.path}${frame.line != null ? `:${frame.line}` : ''})` : '';
-  return `${frame.label ?? '<anonymous>'}${where}`;
+  const where = frame.path ? `${frame.path}${frame.line != null ? `:${frame.line}` : ''}` : '';
+  if (!frame.label) return where || '(empty stack frame)';
+  return where ? `${frame.label} (${where})` : frame.label;
 }
 
 function rowException(exception: XRayException): RowException {
