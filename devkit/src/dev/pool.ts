@@ -45,11 +45,11 @@ export class FunctionPool {
     return this.all.size;
   }
 
-  async invoke(event: APIGatewayProxyEvent, traceHeader: string): Promise<Invocation> {
+  /** Runs `event` with `trace` (the header its process gets as _X_AMZN_TRACE_ID, and its trace id for the logs). */
+  async invoke(event: APIGatewayProxyEvent, trace: { header: string; traceId: string }): Promise<Invocation> {
     const start = Date.now();
     const { environment, cold } = await this.acquire();
-    const traceId = /Root=([^;]+)/.exec(traceHeader)?.[1];
-    environment.traceId = traceId;
+    environment.traceId = trace.traceId;
     try {
       let init: { start: number; end: number } | undefined;
       if (cold) {
@@ -61,7 +61,7 @@ export class FunctionPool {
           return { outcome: { error: message, errorType: 'Runtime.ImportModuleError', errorMessage: message.split('\n')[0] }, start, end: Date.now() };
         }
       }
-      const outcome = await environment.lambda.invokeOutcome(event, traceHeader);
+      const outcome = await environment.lambda.invokeOutcome(event, trace.header);
       return { outcome, start, end: Date.now(), init };
     } finally {
       environment.traceId = undefined;
