@@ -17,6 +17,8 @@ export interface PoolOptions {
   functionName: string;
   env: Record<string, string>;
   timeoutMs: number;
+  /** The function's memory setting in MB: beyond it an invocation fails as Lambda's does (Runtime.OutOfMemory). */
+  memoryMb?: number;
   /** A line the function logged, with the trace id of the invocation it belongs to. */
   onLog?: (line: Record<string, unknown> | string, traceId: string | undefined) => void;
   onStderr?: (text: string) => void;
@@ -89,6 +91,7 @@ export class FunctionPool {
       try {
         environment.lambda = await startBuiltLambda(this.options.bundle, this.options.functionName, this.options.env, {
           timeoutMs: this.options.timeoutMs,
+          memoryMb: this.options.memoryMb,
           onStdout: (line) => {
             const traceId = typeof line === 'object' && typeof line.xray_trace_id === 'string' ? line.xray_trace_id : environment.traceId;
             this.options.onLog?.(line, traceId);
