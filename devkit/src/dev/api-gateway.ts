@@ -3,7 +3,7 @@
 // gives them (no route, a failed or malformed invocation). It records the stage's and the function's segments
 // of a sampled request and prints one line per request.
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { validateHeaderName, validateHeaderValue, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import type { ProjectSettings } from '../contract/project.js';
 import { describeFailing, type TraceTimeline } from '../traces/segments.js';
@@ -17,10 +17,18 @@ import { LAMBDA_DEFAULT_RULE, Sampler, type SamplingDecision } from './sampling.
 import { newTraceContext, readTraceHeader, traceHeader, type IncomingTrace, type TraceContext } from './trace-context.js';
 import type { RequestRecord, TraceStore } from './trace-store.js';
 
+/** How long API Gateway waits for a Lambda integration (REST API default, 29 s) before it answers 504. */
+export const INTEGRATION_TIMEOUT_MS = 29_000;
+/** The largest request body API Gateway accepts (10 MB); beyond it, 413. */
+export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+
 /** API Gateway's own answers (its default gateway responses), as JSON bodies. */
 export const GATEWAY_RESPONSES = {
   missingRoute: { status: 403, errorType: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' },
   integrationFailure: { status: 502, message: 'Internal server error' },
+  integrationTimeout: { status: 504, message: 'Endpoint request timed out' },
+  requestTooLarge: { status: 413, message: 'Request Too Long' },
+  badRequest: { status: 400, message: 'Bad Request' },
 } as const;
 
 export interface GatewayResponse {
@@ -41,6 +49,8 @@ export interface ApiGatewayOptions {
   color?: boolean;
   /** Sampling's random draw (tests). */
   random?: () => number;
+  /** Default INTEGRATION_TIMEOUT_MS (tests pass less). */
+  integrationTimeoutMs?: number;
 }
 
 interface Answer {
@@ -85,6 +95,8 @@ export class ApiGatewayFront {
     const requestId = randomUUID();
     let answer: Answer;
     let invocation: Invocation | undefined;
+    let invoked: Promise<Invocation> | undefined;
+    let timedOutAt: number | undefined;
     if (!route) {
       answer = gatewayAnswer(GATEWAY_RESPONSES.missingRoute);
       record.note = match.methodNotAllowed ? `no ${method} for this path in openapi/openapi.yaml` : 'no route in openapi/openapi.yaml';
@@ -92,7 +104,7 @@ export class ApiGatewayFront {
       answer = gatewayAnswer(GATEWAY_RESPONSES.integrationFailure);
       record.note = `dist/${route.operationId}/index.js is missing: add src/handlers/${route.operationId}.ts and run npm run build`;
     } else {
-      invocation = await lambda.invoke(
+      invoked = lambda.invoke(
         route,
         {
           method,
@@ -108,18 +120,26 @@ export class ApiGatewayFront {
         },
         trace,
       );
-      record.coldStart = invocation.init !== undefined;
-      const { outcome } = invocation;
-      const proxied = proxyResponse(outcome.result);
-      if (outcome.error !== undefined || !proxied) {
-        answer = gatewayAnswer(GATEWAY_RESPONSES.integrationFailure);
-        record.note =
-          outcome.error !== undefined
-            ? `the handler failed: ${outcome.errorType}: ${outcome.errorMessage}`
-            : 'malformed Lambda proxy response (statusCode and a string body expected)';
-        if (outcome.error !== undefined) this.options.output.print(this.options.output.paint(31, `    ${route.functionName} | ${outcome.error}`));
+      invocation = await this.withinIntegrationTimeout(invoked);
+      if (!invocation) {
+        // API Gateway gives up; the function runs on to its own end (or timeout), its segment recorded then.
+        answer = gatewayAnswer(GATEWAY_RESPONSES.integrationTimeout);
+        timedOutAt = Date.now();
+        record.note = `no answer from ${route.functionName} within API Gateway's ${this.integrationTimeoutMs / 1000} s integration timeout`;
       } else {
-        answer = proxied;
+        record.coldStart = invocation.init !== undefined;
+        const { outcome } = invocation;
+        const proxied = proxyResponse(outcome.result);
+        if (outcome.error !== undefined || !proxied) {
+          answer = gatewayAnswer(GATEWAY_RESPONSES.integrationFailure);
+          record.note =
+            outcome.error !== undefined
+              ? `the handler failed: ${outcome.errorType}: ${outcome.errorMessage}`
+              : 'malformed Lambda proxy response (statusCode and a string body expected)';
+          if (outcome.error !== undefined) this.options.output.print(this.options.output.paint(31, `    ${route.functionName} | ${outcome.error}`));
+        } else {
+          answer = proxied;
+        }
       }
     }
 
@@ -130,9 +150,15 @@ export class ApiGatewayFront {
     record.durationMs = end - start;
     store.addRecord(record);
 
+    // After a 504, the function's own end (its outcome, and its segment).
+    if (invoked && !invocation) {
+      invocation = await invoked;
+      record.coldStart = invocation.init !== undefined;
+    }
     let timeline: TraceTimeline | undefined;
     if (trace.sampled) {
-      this.record(trace, request, url, { requestId, status: answer.status, contentLength: answer.body.length, start, end }, route && invocation ? { functionName: route.functionName, invocation } : undefined);
+      const invoke = route && invocation ? { functionName: route.functionName, invocation, timedOutAt } : undefined;
+      this.record(trace, request, url, { requestId, status: answer.status, contentLength: answer.body.length, start, end }, invoke);
       await store.settle(trace.traceId, end);
       timeline = store.timeline(trace.traceId);
       if (timeline?.failing) {
@@ -144,6 +170,23 @@ export class ApiGatewayFront {
     store.changed();
     this.options.output.print(this.requestLine(record));
     if (timeline && this.options.printTimelines) this.options.output.print(formatTimeline(timeline, { color: this.options.color }).replace(/^/gm, '    '));
+  }
+
+  private get integrationTimeoutMs(): number {
+    return this.options.integrationTimeoutMs ?? INTEGRATION_TIMEOUT_MS;
+  }
+
+  /** The invocation, or undefined when it takes longer than API Gateway waits. */
+  private async withinIntegrationTimeout(invoked: Promise<Invocation>): Promise<Invocation | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), this.integrationTimeoutMs);
+    });
+    try {
+      return await Promise.race([invoked, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** The route API Gateway picks; the deployed URL has the stage in front (/dev/orders), served too. */
@@ -174,7 +217,7 @@ export class ApiGatewayFront {
     request: IncomingMessage,
     url: URL,
     answered: { requestId: string; status: number; contentLength: number; start: number; end: number },
-    invoked: { functionName: string; invocation: Invocation } | undefined,
+    invoked: { functionName: string; invocation: Invocation; timedOutAt?: number } | undefined,
   ): void {
     const { settings, store, root } = this.options;
     if (settings.apiTracing) {
@@ -185,7 +228,12 @@ export class ApiGatewayFront {
         clientIp: request.socket.remoteAddress,
         userAgent: request.headers['user-agent'],
       };
-      const invoke = invoked && { functionName: invoked.functionName, start: invoked.invocation.start, end: invoked.invocation.end, timedOut: false };
+      const invoke = invoked && {
+        functionName: invoked.functionName,
+        start: invoked.invocation.start,
+        end: invoked.timedOutAt ?? invoked.invocation.end,
+        timedOut: invoked.timedOutAt !== undefined,
+      };
       store.addDocument(stageSegment(settings, trace, stageRequest, invoke));
     }
     if (invoked) store.addDocument(functionSegment(settings, trace, invoked.functionName, invoked.invocation, root));
@@ -214,14 +262,26 @@ export function gatewayAnswer({ status, errorType, message }: GatewayResponse): 
 
 /** What API Gateway makes of a Lambda proxy result; undefined when it is malformed (API Gateway answers 502). */
 function proxyResponse(result: APIGatewayProxyResult | undefined): Answer | undefined {
-  if (!result || typeof result !== 'object' || !Number.isInteger(result.statusCode)) return undefined;
+  if (!result || typeof result !== 'object' || !Number.isInteger(result.statusCode) || result.statusCode < 100 || result.statusCode > 599) return undefined;
   if (result.body !== undefined && result.body !== null && typeof result.body !== 'string') return undefined;
   const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name.toLowerCase()] = String(value);
-  for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) {
-    const existing = headers[name.toLowerCase()];
-    headers[name.toLowerCase()] = [...(existing === undefined ? [] : [existing].flat()), ...values.map(String)];
+  try {
+    for (const [name, value] of Object.entries(result.headers ?? {})) headers[checkedHeader(name, value)] = String(value);
+    for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) {
+      if (!Array.isArray(values)) return undefined;
+      const existing = headers[name.toLowerCase()];
+      headers[checkedHeader(name, ...values)] = [...(existing === undefined ? [] : [existing].flat()), ...values.map(String)];
+    }
+  } catch {
+    return undefined;
   }
   const text = result.body ?? '';
   return { status: result.statusCode, headers, body: result.isBase64Encoded ? Buffer.from(text, 'base64') : Buffer.from(text) };
+}
+
+/** The header's name in lower case; throws when the name or a value cannot be sent in HTTP. */
+function checkedHeader(name: string, ...values: unknown[]): string {
+  validateHeaderName(name);
+  for (const value of values) validateHeaderValue(name, String(value));
+  return name.toLowerCase();
 }

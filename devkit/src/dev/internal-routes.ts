@@ -9,6 +9,12 @@ import type { Output } from './output.js';
 import type { ServedRoutes } from './routes.js';
 import type { TraceStore } from './trace-store.js';
 
+/** The largest body these routes read (a POST /_sns/fail is a few bytes). */
+export const INTERNAL_BODY_LIMIT = 64 * 1024;
+
+/** The names a browser on this machine reaches the server by. */
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
+
 /** What SNS answers while it fails on demand, unless told otherwise. */
 export const SNS_DOWN: SnsFailure = { status: 500, code: 'InternalError', message: 'SNS is failing on demand (npm run dev)' };
 
@@ -26,6 +32,8 @@ export interface InternalRoutesOptions {
   /** What the server says about this project's tracing (describeSetup). */
   notes: string[];
   output: Output;
+  /** The port the server listens on. */
+  port(): number;
 }
 
 export class InternalRoutes {
@@ -42,6 +50,8 @@ export class InternalRoutes {
 
   async handle(request: IncomingMessage, response: ServerResponse, url: URL, body: string | null): Promise<void> {
     const { store } = this.options;
+    const refusal = refuseForeign(request, this.options.port());
+    if (refusal) return send(response, 403, { message: `${refusal}: the dev server's own routes answer pages it serves itself, on 127.0.0.1, localhost or [::1]` });
     const pathname = url.pathname.replace(/\/+$/, '') || '/';
     const page = PAGE_FILES[pathname];
     if (page) {
@@ -49,10 +59,16 @@ export class InternalRoutes {
       response.end(await readFile(new URL(`../../web/${page.file}`, import.meta.url)));
       return;
     }
-    if (pathname === '/_traces/api/state') return send(response, 200, this.state(Number(url.searchParams.get('since'))));
+    if (pathname === '/_traces/api/state') {
+      const since = url.searchParams.get('since');
+      if (since !== null && !/^-?\d{1,15}$/.test(since)) return send(response, 400, { message: `since=${since}: give the version of the last state seen (a whole number)` });
+      return send(response, 200, this.state(since === null ? undefined : Number(since)));
+    }
     const traceMatch = /^\/_traces\/api\/traces\/([^/]+)$/.exec(pathname);
     if (traceMatch) {
+      // requestUrl() let only well-formed percent-escapes in.
       const traceId = decodeURIComponent(traceMatch[1]!);
+      if (!/^1-[0-9a-f]{8}-[0-9a-f]{24}$/.test(traceId)) return send(response, 400, { message: `${JSON.stringify(traceId)} is not an X-Ray trace id (1-<8 hex digits>-<24 hex digits>)` });
       const trace = store.get(traceId);
       if (!trace) return send(response, 404, { message: `No trace ${traceId} here: not sampled, or older than the last ${store.maxTraces}` });
       return send(response, 200, { timeline: store.timeline(traceId), request: trace.request, logs: trace.logs, documents: trace.documents });
@@ -62,7 +78,7 @@ export class InternalRoutes {
   }
 
   /** What the page shows, or only the version when it has not changed since the page's last poll. */
-  private state(since: number): unknown {
+  private state(since: number | undefined): unknown {
     const { store, settings, routes, notes } = this.options;
     if (since === store.version) return { version: store.version, unchanged: true };
     return {
@@ -87,12 +103,8 @@ export class InternalRoutes {
     const { sns, output, store } = this.options;
     if (!sns) return send(response, 404, { message: 'This project has no SNS topic (generated with --no-sns)' });
     if (pathname === '/_sns/fail' && request.method === 'POST') {
-      let failure: Partial<SnsFailure> = {};
-      try {
-        failure = body ? (JSON.parse(body) as Partial<SnsFailure>) : {};
-      } catch {
-        return send(response, 400, { message: 'The body must be JSON: {"status": 500, "code": "InternalError", "message": "..."} (each optional)' });
-      }
+      const failure = snsFailure(body);
+      if (typeof failure === 'string') return send(response, 400, { message: failure });
       sns.failWith({ ...SNS_DOWN, ...failure });
       output.print(output.paint(33, `SNS now fails every call: ${sns.failingWith!.status} ${sns.failingWith!.code} (POST /_sns/ok to restore)`));
     } else if (pathname === '/_sns/ok' && request.method === 'POST') {
@@ -112,6 +124,46 @@ export class InternalRoutes {
     if (sns.requests.length > 200) sns.requests.splice(0, sns.requests.length - 200);
     return { enabled: true, failing: sns.failingWith ?? null, published: sns.published.length, lastPublished: sns.published.at(-1) ?? null };
   }
+}
+
+/** Why a request to these routes is refused: not to this server on loopback, or from another origin; undefined when it is not. */
+export function refuseForeign(request: IncomingMessage, port: number): string | undefined {
+  const host = request.headers.host?.toLowerCase();
+  const hosts = LOOPBACK_HOSTS.flatMap((name) => (port === 80 ? [name, `${name}:80`] : [`${name}:${port}`]));
+  if (!host || !hosts.includes(host)) return `Host ${host ?? '(none)'} is not this server on loopback`;
+  const origin = request.headers.origin;
+  if (origin !== undefined && origin.toLowerCase() !== `http://${host}`) return `Origin ${origin} is not this page's`;
+  const site = request.headers['sec-fetch-site'];
+  // same-origin: the page's own requests; none: the developer typed the address.
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return `Sec-Fetch-Site ${site}`;
+  return undefined;
+}
+
+const SNS_FAILURE_USAGE = 'The body must be empty or JSON: {"status": 500, "code": "InternalError", "message": "..."} (each optional)';
+
+/** The failure a POST /_sns/fail asks for, or why it is refused. */
+function snsFailure(body: string | null): Partial<SnsFailure> | string {
+  if (!body || body.trim() === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return SNS_FAILURE_USAGE;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return SNS_FAILURE_USAGE;
+  const { status, code, message, ...rest } = value as Record<string, unknown>;
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0) return `Unknown field ${unknown.join(', ')}: ${SNS_FAILURE_USAGE}`;
+  if (status !== undefined && !(Number.isInteger(status) && (status as number) >= 400 && (status as number) <= 599)) {
+    return `status ${JSON.stringify(status)}: an SNS error status is a whole number from 400 to 599`;
+  }
+  if (code !== undefined && !(typeof code === 'string' && /^[A-Za-z][A-Za-z0-9.]{0,99}$/.test(code))) {
+    return `code ${JSON.stringify(code)}: an SNS error code is letters, digits and dots, up to 100 (e.g. InternalError, Throttling)`;
+  }
+  if (message !== undefined && !(typeof message === 'string' && message.length <= 1000 && !/[\u0000-\u001f]/.test(message))) {
+    return 'message: a string of up to 1000 characters, on one line';
+  }
+  return { ...(status !== undefined ? { status: status as number } : {}), ...(code !== undefined ? { code: code as string } : {}), ...(message !== undefined ? { message: message as string } : {}) };
 }
 
 function send(response: ServerResponse, status: number, value: unknown): void {

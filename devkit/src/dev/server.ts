@@ -9,16 +9,16 @@
 // They pass one request's trace as a TraceContext (./trace-context.ts). The X-Ray SDK in the handler sends its
 // subsegments to a local daemon, so a trace reads client -> API -> function -> SNS.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import type { TraceTimeline } from '../traces/segments.js';
 import { readProjectSettings, type ProjectSettings } from '../contract/project.js';
 import { LocalSns, type SnsFailure } from '../local/local-sns.js';
 import { LocalXRayDaemon } from '../local/local-xray-daemon.js';
 import type { SegmentDocument } from '../traces/segments.js';
-import { ApiGatewayFront } from './api-gateway.js';
-import { readBody } from './incoming.js';
-import { InternalRoutes, SNS_DOWN } from './internal-routes.js';
+import { ApiGatewayFront, gatewayAnswer, GATEWAY_RESPONSES, MAX_PAYLOAD_BYTES, type GatewayResponse } from './api-gateway.js';
+import { readBody, requestUrl } from './incoming.js';
+import { INTERNAL_BODY_LIMIT, InternalRoutes, SNS_DOWN } from './internal-routes.js';
 import { LambdaEnvironment } from './lambda-environment.js';
 import { output } from './output.js';
 import { ServedRoutes, type RouteTable } from './routes.js';
@@ -28,6 +28,7 @@ import { runBuild, watchProject } from './watcher.js';
 export type { RequestRecord } from './trace-store.js';
 export { newTraceId } from './trace-context.js';
 export { runBuild } from './watcher.js';
+export { INTEGRATION_TIMEOUT_MS, MAX_PAYLOAD_BYTES } from './api-gateway.js';
 
 export interface DevServerOptions {
   /** The project's root folder. */
@@ -57,6 +58,8 @@ export interface DevServerOptions {
   random?: () => number;
   /** Traces kept for the page. */
   maxTraces?: number;
+  /** How long API Gateway waits for a function before it answers 504 (default INTEGRATION_TIMEOUT_MS, 29 s; tests pass less). */
+  integrationTimeoutMs?: number;
 }
 
 export interface DevServer {
@@ -68,6 +71,21 @@ export interface DevServer {
   requests(): RequestRecord[];
   trace(traceId: string): TraceTimeline | undefined;
   close(): Promise<void>;
+}
+
+/** How long the connection of a refused request stays open (unread) for its client to read the answer. */
+const REFUSED_CONNECTION_LINGER_MS = 1_000;
+
+/**
+ * Node ends a `connection: close` answer by destroying the socket (destroySoon), which resets the connection under
+ * a client still sending its body: the client may then miss the answer. This socket half-closes instead (the client
+ * sees the answer end), unread, and is destroyed a moment later.
+ */
+function lingerOnClose(socket: Socket): void {
+  socket.destroySoon = () => {
+    socket.end();
+    setTimeout(() => socket.destroy(), REFUSED_CONNECTION_LINGER_MS).unref();
+  };
 }
 
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
@@ -99,14 +117,38 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       for (const line of text.split('\n').filter((candidate) => candidate.trim() !== '')) out.print(out.paint(33, `    ${route.functionName} stderr | ${line}`));
     },
   });
-  const front = new ApiGatewayFront({ root, settings, routes, lambda, store, output: out, printTimelines: options.printTimelines, color: options.color, random: options.random });
-  const internal = new InternalRoutes({ settings, routes, store, sns, notes, output: out });
+  const front = new ApiGatewayFront({
+    root,
+    settings,
+    routes,
+    lambda,
+    store,
+    output: out,
+    printTimelines: options.printTimelines,
+    color: options.color,
+    random: options.random,
+    integrationTimeoutMs: options.integrationTimeoutMs,
+  });
+  const internal = new InternalRoutes({ settings, routes, store, sns, notes, output: out, port: () => (server.address() as AddressInfo).port });
 
+  const refuse = (request: IncomingMessage, response: ServerResponse, refusal: GatewayResponse, why: string) => {
+    // Whatever is left of the request is not read, and the connection is not used again.
+    request.pause();
+    lingerOnClose(request.socket);
+    const { status, headers, body } = gatewayAnswer(refusal);
+    response.writeHead(status, { ...headers, connection: 'close' });
+    response.end(body);
+    out.print(`${request.method} ${request.url}  ${out.paint(33, String(status))}  ${out.paint(33, why)}`);
+  };
   const serve = async (request: IncomingMessage, response: ServerResponse) => {
-    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-    const read = await readBody(request, Infinity);
-    const body = 'body' in read && read.body ? read.body.toString('utf8') : null;
-    await (InternalRoutes.owns(url.pathname) ? internal.handle(request, response, url, body) : front.handle(request, response, url, body));
+    const url = requestUrl(request);
+    if (!url) return refuse(request, response, GATEWAY_RESPONSES.badRequest, 'malformed URL');
+    const isInternal = InternalRoutes.owns(url.pathname);
+    const limit = isInternal ? INTERNAL_BODY_LIMIT : MAX_PAYLOAD_BYTES;
+    const read = await readBody(request, limit);
+    if (!('body' in read)) return refuse(request, response, GATEWAY_RESPONSES.requestTooLarge, `body over ${limit >= 1024 * 1024 ? `${limit / 1024 / 1024} MB` : `${limit / 1024} KB`}, not read`);
+    const body = read.body ? read.body.toString('utf8') : null;
+    await (isInternal ? internal.handle(request, response, url, body) : front.handle(request, response, url, body));
   };
   const server = createServer((request, response) => {
     serve(request, response).catch((error: unknown) => {
