@@ -1,6 +1,11 @@
 // What the dev server reads of an HTTP request before anything else: its URL (refused when malformed) and its
-// body, up to a limit and never past it: a body announced or streamed beyond the limit is not read into memory.
-import type { IncomingMessage } from 'node:http';
+// body, up to a limit and never past it: a body announced or streamed beyond the limit is not read into memory,
+// and the request is answered without reading the rest.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+
+/** How long the connection of a refused request stays open (unread) for its client to read the answer. */
+const REFUSED_CONNECTION_LINGER_MS = 1_000;
 
 /** The request's URL, or undefined when it is malformed (a bad percent-escape, an unparsable target). */
 export function requestUrl(request: IncomingMessage): URL | undefined {
@@ -48,4 +53,24 @@ export function readBody(request: IncomingMessage, limit: number): Promise<Body>
     request.once('end', onEnd);
     request.once('error', reject);
   });
+}
+
+/** Answers a request without reading what is left of it; the connection is not used again. */
+export function refuseUnread(request: IncomingMessage, response: ServerResponse, answer: { status: number; headers: Record<string, string | string[]>; body: Buffer }): void {
+  request.pause();
+  lingerOnClose(request.socket);
+  response.writeHead(answer.status, { ...answer.headers, connection: 'close' });
+  response.end(answer.body);
+}
+
+/**
+ * Node ends a `connection: close` answer by destroying the socket (destroySoon), which resets the connection under
+ * a client still sending its body: the client may then miss the answer. This socket half-closes instead (the client
+ * sees the answer end), unread, and is destroyed a moment later.
+ */
+function lingerOnClose(socket: Socket): void {
+  socket.destroySoon = () => {
+    socket.end();
+    setTimeout(() => socket.destroy(), REFUSED_CONNECTION_LINGER_MS).unref();
+  };
 }

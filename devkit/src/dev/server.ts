@@ -6,18 +6,19 @@
 //   ./trace-store.ts         the requests and traces kept for the page
 //   ./internal-routes.ts     /_traces (the page and its JSON) and /_sns (SNS failing on demand)
 //   ./watcher.ts             rebuild on src/ change, reload the routes on an OpenAPI document change
-// They pass one request's trace as a TraceContext (./trace-context.ts). The X-Ray SDK in the handler sends its
+// They pass one request's trace as a TraceContext (./trace-context.ts). This module starts them, and reads each
+// request's URL and body within API Gateway's limits (./incoming.ts) before handing it to the front or the /_
+// routes. The X-Ray SDK in the handler sends its
 // subsegments to a local daemon, so a trace reads client -> API -> function -> SNS.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { TraceTimeline } from '../traces/segments.js';
+import type { SegmentDocument, TraceTimeline } from '../traces/segments.js';
 import { readProjectSettings, type ProjectSettings } from '../contract/project.js';
 import { LocalSns, type SnsFailure } from '../local/local-sns.js';
 import { LocalXRayDaemon } from '../local/local-xray-daemon.js';
-import type { SegmentDocument } from '../traces/segments.js';
 import { ApiGatewayFront, gatewayAnswer, GATEWAY_RESPONSES, MAX_PAYLOAD_BYTES, type GatewayResponse } from './api-gateway.js';
-import { readBody, requestUrl } from './incoming.js';
+import { readBody, refuseUnread, requestUrl } from './incoming.js';
 import { INTERNAL_BODY_LIMIT, InternalRoutes, SNS_DOWN } from './internal-routes.js';
 import { LambdaEnvironment } from './lambda-environment.js';
 import { output } from './output.js';
@@ -73,20 +74,6 @@ export interface DevServer {
   close(): Promise<void>;
 }
 
-/** How long the connection of a refused request stays open (unread) for its client to read the answer. */
-const REFUSED_CONNECTION_LINGER_MS = 1_000;
-
-/**
- * Node ends a `connection: close` answer by destroying the socket (destroySoon), which resets the connection under
- * a client still sending its body: the client may then miss the answer. This socket half-closes instead (the client
- * sees the answer end), unread, and is destroyed a moment later.
- */
-function lingerOnClose(socket: Socket): void {
-  socket.destroySoon = () => {
-    socket.end();
-    setTimeout(() => socket.destroy(), REFUSED_CONNECTION_LINGER_MS).unref();
-  };
-}
 
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const root = options.root;
@@ -131,14 +118,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   });
   const internal = new InternalRoutes({ settings, routes, store, sns, notes, output: out, port: () => (server.address() as AddressInfo).port });
 
+  // API Gateway's answer to a request it does not take, printed as a request line.
   const refuse = (request: IncomingMessage, response: ServerResponse, refusal: GatewayResponse, why: string) => {
-    // Whatever is left of the request is not read, and the connection is not used again.
-    request.pause();
-    lingerOnClose(request.socket);
-    const { status, headers, body } = gatewayAnswer(refusal);
-    response.writeHead(status, { ...headers, connection: 'close' });
-    response.end(body);
-    out.print(`${request.method} ${request.url}  ${out.paint(33, String(status))}  ${out.paint(33, why)}`);
+    refuseUnread(request, response, gatewayAnswer(refusal));
+    out.print(`${request.method} ${request.url}  ${out.paint(33, String(refusal.status))}  ${out.paint(33, why)}`);
   };
   const serve = async (request: IncomingMessage, response: ServerResponse) => {
     const url = requestUrl(request);
