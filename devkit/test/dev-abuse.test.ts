@@ -22,6 +22,8 @@ const handlers: Record<string, { method?: string; code: string }> = {
   buffers: { code: 'const kept = []; exports.handler = async () => { for (let i = 0; i < 200; i++) kept.push(Buffer.alloc(16 * 1024 * 1024, 1)); return { statusCode: 200, body: "3.2 GB" }; };' },
   // The JavaScript heap.
   heap: { code: 'const kept = []; exports.handler = async () => { for (;;) kept.push(new Array(100000).fill({ x: Math.random() })); };' },
+  // Over its memory while it loads, before any invocation.
+  loadsTooMuch: { code: 'const kept = []; for (let i = 0; i < 200; i++) kept.push(Buffer.alloc(16 * 1024 * 1024, 1)); exports.handler = async () => ({ statusCode: 200, body: "" });' },
   badStatus: { code: "exports.handler = async () => ({ statusCode: 99999, body: 'x' });" },
 };
 
@@ -262,6 +264,13 @@ describe.concurrent('the dev server under abuse', () => {
     await stillServing();
     // A new execution environment for the next invocation, which fails the same way.
     expect((await fetch(`${server.url}${route}`)).status).toBe(502);
+  });
+
+  it('a function over its memory while it loads fails with Runtime.OutOfMemory too', async () => {
+    const response = await fetch(`${server.url}/loadsTooMuch`);
+    expect(response.status).toBe(502);
+    expect((await settled('/loadsTooMuch')).note).toMatch(/^the handler failed: Runtime\.OutOfMemory: Runtime exited with error: signal: killed, over its memory \(128 MB\)/);
+    await stillServing();
   });
 
   it('a status code out of range from the handler is a malformed proxy response: 502', async () => {

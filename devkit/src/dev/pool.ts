@@ -58,9 +58,10 @@ export class FunctionPool {
         try {
           init = await environment.lambda.ready;
         } catch (error) {
-          // The bundle did not load (Runtime.ImportModuleError in Lambda).
+          // The bundle did not load (Runtime.ImportModuleError in Lambda), or went over its memory loading.
           const message = error instanceof Error ? error.message : String(error);
-          return { outcome: { error: message, errorType: 'Runtime.ImportModuleError', errorMessage: message.split('\n')[0] }, start, end: Date.now() };
+          const errorType = (error as { errorType?: string }).errorType ?? 'Runtime.ImportModuleError';
+          return { outcome: { error: message, errorType, errorMessage: message.split('\n')[0] }, start, end: Date.now() };
         }
       }
       const outcome = await environment.lambda.invokeOutcome(event, trace.header);

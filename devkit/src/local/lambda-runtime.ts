@@ -141,25 +141,32 @@ export async function startBuiltLambda(
     stderr += text;
     options.onStderr?.(text);
   });
-  // Over its memory setting, Lambda kills the function's process; so does this watch of its resident memory.
-  let memoryCheck: NodeJS.Timeout | undefined;
-  if (memoryMb !== undefined && existsSync('/proc/self/status')) {
-    memoryCheck = setInterval(() => {
+  // Over its memory setting, Lambda kills the function's process; so does this watch of its resident memory, while
+  // the function loads and while it runs an invocation (Lambda freezes it in between).
+  const watchMemory = (): (() => void) => {
+    if (memoryMb === undefined || !existsSync('/proc/self/status')) return () => {};
+    const check = setInterval(() => {
       void residentMb(child.pid!).then((used) => {
         if (used === undefined || used <= memoryMb || exited) return;
         outOfMemory = true;
         child.kill('SIGKILL');
       });
     }, MEMORY_CHECK_MS);
-    memoryCheck.unref();
-  }
+    check.unref();
+    return () => clearInterval(check);
+  };
+  const stopWatchingInit = watchMemory();
+  void ready.then(stopWatchingInit, stopWatchingInit);
   const exitedPromise = new Promise<number | null>((resolve) =>
     child.once('exit', (code, signal) => {
       exited = true;
-      clearInterval(memoryCheck);
       // The JavaScript heap at its limit (--max-old-space-size) aborts the process.
       if (signal === 'SIGABRT' && memoryMb !== undefined) outOfMemory = true;
-      failInit(new Error(`The function's process exited (${code}) while loading ${bundle}:\n${stderr}`));
+      failInit(
+        outOfMemory
+          ? Object.assign(new Error(`Runtime exited with error: signal: killed, over its memory (${memoryMb} MB) while loading ${bundle}`), { errorType: 'Runtime.OutOfMemory' })
+          : new Error(`The function's process exited (${code ?? signal}) while loading ${bundle}:\n${stderr}`),
+      );
       resolve(code);
     }),
   );
@@ -176,8 +183,10 @@ export async function startBuiltLambda(
         return;
       }
       let timer: NodeJS.Timeout | undefined;
+      const stopWatchingMemory = watchMemory();
       const settle = (outcome: Outcome) => {
         clearTimeout(timer);
+        stopWatchingMemory();
         child.off('exit', onExit);
         resolve(outcome);
       };
