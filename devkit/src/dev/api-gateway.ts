@@ -12,7 +12,7 @@ import type { LambdaEnvironment } from './lambda-environment.js';
 import type { Output } from './output.js';
 import type { Invocation } from './pool.js';
 import { functionSegment, stageSegment } from './recorded-segments.js';
-import { matchRoute, type Match, type ServedRoutes } from './routes.js';
+import { matchRoute, type Match, type Route, type ServedRoutes } from './routes.js';
 import { LAMBDA_DEFAULT_RULE, Sampler, type SamplingDecision } from './sampling.js';
 import { newTraceContext, readTraceHeader, traceHeader, type IncomingTrace, type TraceContext } from './trace-context.js';
 import type { RequestRecord, TraceStore } from './trace-store.js';
@@ -127,19 +127,7 @@ export class ApiGatewayFront {
         timedOutAt = Date.now();
         record.note = `no answer from ${route.functionName} within API Gateway's ${this.integrationTimeoutMs / 1000} s integration timeout`;
       } else {
-        record.coldStart = invocation.init !== undefined;
-        const { outcome } = invocation;
-        const proxied = proxyResponse(outcome.result);
-        if (outcome.error !== undefined || !proxied) {
-          answer = gatewayAnswer(GATEWAY_RESPONSES.integrationFailure);
-          record.note =
-            outcome.error !== undefined
-              ? `the handler failed: ${outcome.errorType}: ${outcome.errorMessage}`
-              : 'malformed Lambda proxy response (statusCode and a string body expected)';
-          if (outcome.error !== undefined) this.options.output.print(this.options.output.paint(31, `    ${route.functionName} | ${outcome.error}`));
-        } else {
-          answer = proxied;
-        }
+        answer = this.answerOf(route, invocation, record);
       }
     }
 
@@ -170,6 +158,22 @@ export class ApiGatewayFront {
     store.changed();
     this.options.output.print(this.requestLine(record));
     if (timeline && this.options.printTimelines) this.options.output.print(formatTimeline(timeline, { color: this.options.color }).replace(/^/gm, '    '));
+  }
+
+  /** What API Gateway answers for an invocation: the function's proxy response, or 502 when it failed or is malformed. */
+  private answerOf(route: Route, invocation: Invocation, record: RequestRecord): Answer {
+    const { output } = this.options;
+    record.coldStart = invocation.init !== undefined;
+    const { outcome } = invocation;
+    const proxied = proxyResponse(outcome.result);
+    if (outcome.error === undefined && proxied) return proxied;
+    if (outcome.error !== undefined) {
+      record.note = `the handler failed: ${outcome.errorType}: ${outcome.errorMessage}`;
+      output.print(output.paint(31, `    ${route.functionName} | ${outcome.error}`));
+    } else {
+      record.note = 'malformed Lambda proxy response (statusCode and a string body expected)';
+    }
+    return gatewayAnswer(GATEWAY_RESPONSES.integrationFailure);
   }
 
   private get integrationTimeoutMs(): number {
