@@ -100,3 +100,18 @@ describe("the project's settings", () => {
     ]);
   });
 });
+
+describe('LocalSns', () => {
+  it('refuses to fail with a status SNS could not answer, and keeps serving', async () => {
+    const { LocalSns } = await import('../src/local/local-sns.js');
+    const sns = await LocalSns.start();
+    try {
+      expect(() => sns.failWith({ status: 99999 })).toThrow('failWith status 99999: SNS answers errors with 400 to 599');
+      expect(() => sns.failWith({ status: 200 })).toThrow(RangeError);
+      const response = await fetch(sns.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'Action=Publish&TopicArn=arn%3Aaws%3Asns%3Aus-east-1%3A123456789012%3At&Message=m' });
+      expect(response.status).toBe(200);
+    } finally {
+      await sns.stop();
+    }
+  });
+});
