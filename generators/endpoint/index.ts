@@ -91,7 +91,7 @@ export default class EndpointGenerator extends Generator {
     // is parsed once, here, and edited when the run commits.
     this.index = this.style.json ? undefined : findIndex(this.body, given);
     this.parsed = this.index ? undefined : parseOpenApi(this.body, OPENAPI);
-    this.operations = this.index ? this.index.operations : listOperations(this.parsed!);
+    this.operations = this.index ? this.index.operations : listOperations(this.parsed!, this.project.names.prefix);
   }
 
   /** A project an interrupted run of an older version left half-written is named, never built upon. */

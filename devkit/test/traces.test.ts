@@ -4,12 +4,11 @@
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { project, xrayServiceName } from '../src/dev/project.js';
+import { project, projectRoot, xrayServiceName } from './support/project.js';
 import { readRoutes } from '../src/dev/routes.js';
 import { parseSince, traces, UsageError } from '../src/traces/main.js';
-import { LocalXRayApi } from './support/local-xray-api.js';
+import { LocalXRayApi } from '../src/local/local-xray-api.js';
 import { runScript } from './support/npm-script.js';
-import { projectRoot } from './support/openapi.js';
 import { exampleTrace } from './support/xray-fixtures.js';
 
 const functionName = readRoutes(path.join(projectRoot, 'openapi', 'openapi.yaml'), project).routes[0]?.functionName ?? `${project.namePrefix}-example`;
@@ -22,9 +21,9 @@ afterAll(async () => {
 /** A stand-in holding, from five and two minutes ago, one trace whose SNS call failed and one that went fine. */
 async function standIn() {
   const now = Date.now() / 1000;
-  const faulty = exampleTrace({ start: now - 300, snsFails: true, functionName });
-  const fine = exampleTrace({ start: now - 120, snsFails: false, functionName });
-  const old = exampleTrace({ start: now - 7200, snsFails: true, functionName });
+  const faulty = exampleTrace({ start: now - 300, snsFails: true, functionName, project });
+  const fine = exampleTrace({ start: now - 120, snsFails: false, functionName, project });
+  const old = exampleTrace({ start: now - 7200, snsFails: true, functionName, project });
   const api = await LocalXRayApi.start([faulty, fine, old]);
   apis.push(api);
   const noAwsConfig = path.join(os.tmpdir(), 'traced-api-test-no-aws-config');

@@ -15,11 +15,11 @@ import path from 'node:path';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { buildServiceMap, buildTimeline, describeFailing, type SegmentDocument, type TraceTimeline } from '../traces/segments.js';
 import { formatTimeline } from '../traces/terminal.js';
-import { proxyEvent } from './events.js';
-import { LocalSns, type SnsFailure } from './local-sns.js';
-import { LocalXRayDaemon } from './local-xray-daemon.js';
+import { readProjectSettings, xrayServiceName, type ProjectSettings } from '../contract/project.js';
+import { proxyEvent } from '../local/events.js';
+import { LocalSns, type SnsFailure } from '../local/local-sns.js';
+import { LocalXRayDaemon } from '../local/local-xray-daemon.js';
 import { FunctionPool, type Invocation } from './pool.js';
-import { project as generatedProject, xrayServiceName, type ProjectSettings } from './project.js';
 import { matchRoute, readRoutes, type Route, type RouteTable } from './routes.js';
 import { LAMBDA_DEFAULT_RULE, Sampler, type SamplingDecision } from './sampling.js';
 
@@ -28,7 +28,7 @@ export interface DevServerOptions {
   root: string;
   /** Default 3000; 0 picks a free port. */
   port?: number;
-  /** Default: src/dev/project.ts, as the generator wrote it. */
+  /** Default: the project's own settings (terraform/variables.tf, terraform.tfvars). */
   project?: ProjectSettings;
   /** Default: <root>/openapi/openapi.yaml. */
   openapiPath?: string;
@@ -121,7 +121,7 @@ function parseTraceHeader(value: string | string[] | undefined): { root?: string
 
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const root = options.root;
-  const settings = options.project ?? generatedProject;
+  const settings = options.project ?? readProjectSettings(root);
   const openapiPath = options.openapiPath ?? path.join(root, 'openapi', 'openapi.yaml');
   const print = options.print ?? ((line: string) => console.log(line));
   const paint = (code: number, text: string) => (options.color ? `\u001b[${code}m${text}\u001b[0m` : text);
@@ -426,7 +426,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       const file = pathname === '/_traces' ? 'index.html' : path.basename(pathname);
       const type = { 'index.html': 'text/html', 'app.js': 'text/javascript', 'style.css': 'text/css' }[file] ?? 'text/plain';
       response.writeHead(200, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-store' });
-      response.end(await readFile(path.join(root, 'src', 'dev', 'web', file)));
+      response.end(await readFile(new URL(`../../web/${file}`, import.meta.url)));
       return;
     }
     if (pathname === '/_traces/api/state') {

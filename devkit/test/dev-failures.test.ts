@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { project } from '../src/dev/project.js';
+import { project } from './support/project.js';
 import { startDevServer, type DevServer } from '../src/dev/server.js';
 
 describe.concurrent("a handler's own failure, as API Gateway and Lambda report it", () => {

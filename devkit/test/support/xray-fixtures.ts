@@ -2,16 +2,13 @@
 // https://docs.aws.amazon.com/xray/latest/devguide/aws-xray-interface-api-segmentdocuments.html): a request
 // through this project's API stage to the example function, whose SNS call failed or succeeded.
 import { randomBytes } from 'node:crypto';
+import type { FixtureTrace } from '../../src/local/local-xray-api.js';
 import type { SegmentDocument } from '../../src/traces/segments.js';
-import { project, xrayServiceName } from '../../src/dev/project.js';
+import { xrayServiceName as serviceNameOf, type ProjectSettings } from '../../src/contract/project.js';
 
-export interface FixtureTrace {
-  id: string;
-  /** Epoch seconds. */
-  start: number;
-  summary: Record<string, unknown>;
-  documents: SegmentDocument[];
-}
+type FixtureProject = Pick<ProjectSettings, 'name' | 'stage' | 'region' | 'topicName'>;
+/** The project the traces belong to, unless a test gives its own. */
+export const FIXTURE_PROJECT: FixtureProject = { name: 'orders-api', stage: 'dev', region: 'us-east-1', topicName: 'orders-api-dev-events' };
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
@@ -20,7 +17,18 @@ export function traceId(start: number): string {
 }
 
 /** API Gateway stage -> Lambda -> the function -> SNS, the SNS call failing when `snsFails`. */
-export function exampleTrace({ start, snsFails, functionName }: { start: number; snsFails: boolean; functionName: string }): FixtureTrace {
+export function exampleTrace({
+  start,
+  snsFails,
+  functionName,
+  project = FIXTURE_PROJECT,
+}: {
+  start: number;
+  snsFails: boolean;
+  functionName: string;
+  project?: FixtureProject;
+}): FixtureTrace {
+  const xrayServiceName = () => serviceNameOf(project);
   const id = traceId(start);
   const account = '123456789012';
   const functionArn = `arn:aws:lambda:${project.region}:${account}:function:${functionName}`;

@@ -1,16 +1,16 @@
-// `npm run dev` as a developer runs it: the built <%- exampleOperationId %> handler served with its traces, a line per request,
+// `npm run dev` as a developer runs it: the built createOrder handler served with its traces, a line per request,
 // SNS failing on demand, and the page at /_traces in headless Chromium. Needs `npm run build` first (`npm test` does it).
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { project, xrayServiceName } from '../src/dev/project.js';
+import { project, projectRoot, xrayServiceName } from './support/project.js';
 import type { TraceTimeline } from '../src/traces/segments.js';
 import { Browser, findChromium } from './support/chromium.js';
 import { exampleOperation } from './support/dev-example.js';
-import { traceHeader } from './support/events.js';
+import { traceHeader } from '../src/local/events.js';
 import { startScript, type RunningScript } from './support/npm-script.js';
 
-const hasSns = <%- sns %>;
-const operationId = '<%- exampleOperationId %>';
+const hasSns = project.sns;
+const operationId = 'createOrder';
 const example = exampleOperation(operationId);
 const { requestPath: examplePath, functionName } = example;
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -1,17 +1,17 @@
 // Sampling in the dev server follows each route's rule, as X-Ray's does for the API stage: a dev server per case,
-// on a copy of the OpenAPI document whose <%- exampleOperationId %> operation has the sampling under test.
+// on a copy of the OpenAPI document whose createOrder operation has the sampling under test.
 // Needs `npm run build` first (`npm test` does it).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { project, xrayServiceName, type ProjectSettings } from '../src/dev/project.js';
+import type { ProjectSettings } from '../src/contract/project.js';
+import { project, projectRoot, xrayServiceName } from './support/project.js';
 import { startDevServer, type DevServer } from '../src/dev/server.js';
 import { exampleOperation, openapiPath } from './support/dev-example.js';
-import { projectRoot } from './support/openapi.js';
 
-const example = exampleOperation('<%- exampleOperationId %>');
+const example = exampleOperation('createOrder');
 const { requestPath: examplePath, functionName } = example;
 const send = (base: string) => example.send(base);
 

@@ -1,12 +1,12 @@
 // `npm run dev`: the API on http://127.0.0.1:3000, traced as deployed, with the traces at /_traces.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parseOptions, UsageError } from './command-line.js';
-import { project } from './project.js';
+import { parseOptions, UsageError } from '../command-line.js';
+import { readProjectSettings, SettingsError } from '../contract/project.js';
 import { readRoutes } from './routes.js';
 import { startDevServer } from './server.js';
 
-const USAGE = `Usage: npm run dev [-- options]
+const USAGE = `Usage: npm run dev [-- options]    (traced-api-devkit dev [options])
 
 Serves the API on 127.0.0.1 as API Gateway + Lambda would, traced with X-Ray, with a local SNS.
 The traces: http://127.0.0.1:<port>/_traces
@@ -55,6 +55,12 @@ export async function main(argv: string[]): Promise<void> {
   if (!/^\d+$/.test(portText) || port > 65535) return fail(new UsageError(`--port ${portText}: give a port number from 0 to 65535 (0 picks a free one)`));
   const root = process.cwd();
   if (!existsSync(path.join(root, 'openapi', 'openapi.yaml'))) return fail(new UsageError('Run npm run dev in the project (no openapi/openapi.yaml here)'));
+  let project;
+  try {
+    project = readProjectSettings(root);
+  } catch (error) {
+    return fail(error instanceof SettingsError ? new UsageError(error.message) : error);
+  }
   const openapiPath = values.openapi ? path.resolve(values.openapi) : undefined;
   if (openapiPath && !existsSync(openapiPath)) return fail(new UsageError(`--openapi ${values.openapi}: no such file`));
   // `npm run dev --sns-fail` (without --) hands the flag to npm, which passes it on as npm_config_sns_fail.
@@ -75,6 +81,7 @@ export async function main(argv: string[]): Promise<void> {
       printTimelines: values.timelines ?? process.env.npm_config_timelines === 'true',
       logLevel: process.env.LOG_LEVEL,
       color,
+      project,
     });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
@@ -90,11 +97,13 @@ export async function main(argv: string[]): Promise<void> {
     const state = server.sns.failingWith ? 'FAILING every call' : 'recording what is published';
     console.log(`  SNS     local, ${state} (POST /_sns/fail, POST /_sns/ok, GET /_sns)`);
   }
-  for (const route of readRoutes(openapiPath ?? path.join(root, 'openapi', 'openapi.yaml'), project).routes) {
+  const table = readRoutes(openapiPath ?? path.join(root, 'openapi', 'openapi.yaml'), project);
+  for (const route of table.routes) {
     const rule = route.rule ?? project.defaultRule;
     const sampling = project.apiTracing ? `sampled by ${rule.ruleName}: ${rule.reservoirSize}/s, then ${rule.fixedRate * 100}%` : '';
     console.log(`  route   ${route.method} ${route.path} -> ${route.functionName}  ${sampling}`.trimEnd());
   }
+  for (const warning of table.warnings) console.log(`  NOT SERVED  ${warning}`);
   for (const note of server.notes) console.log(`  note    ${note}`);
   console.log('Each request prints: method, path, status, duration, trace id, and the failing segment if any.');
 

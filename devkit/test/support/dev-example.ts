@@ -1,8 +1,8 @@
 // The example operation of this project, as the dev server's tests call it.
 import path from 'node:path';
-import { project } from '../../src/dev/project.js';
+import { project, projectRoot } from './project.js';
 import { readRoutes } from '../../src/dev/routes.js';
-import { findOperation, projectRoot } from './openapi.js';
+import { findOperation } from './openapi.js';
 
 export const openapiPath = path.join(projectRoot, 'openapi', 'openapi.yaml');
 

@@ -1,7 +1,7 @@
 // The execution environments of one function, as Lambda keeps them: a new one (a cold start: a Node process
 // loading the bundle) when every existing one is busy, reused (warm) afterwards, one invocation at a time each.
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { startBuiltLambda, type BuiltLambda, type Outcome } from './lambda-runtime.js';
+import { startBuiltLambda, type BuiltLambda, type Outcome } from '../local/lambda-runtime.js';
 
 export interface Invocation {
   outcome: Outcome;

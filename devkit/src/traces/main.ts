@@ -1,16 +1,15 @@
 // `npm run traces`: the deployed API's recent traces with faults or errors, from X-Ray (GetTraceSummaries with a
 // filter expression), each printed as a timeline (BatchGetTraces) with the failing segment marked with its cause.
 // Uses the standard AWS configuration (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_XRAY...).
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BatchGetTracesCommand, GetTraceSummariesCommand, XRayClient, type TraceSummary } from '@aws-sdk/client-xray';
-import { parse } from 'yaml';
-import { parseOptions, UsageError } from '../dev/command-line.js';
-import { project, xrayServiceName } from '../dev/project.js';
+import { parseOptions, UsageError } from '../command-line.js';
+import { readProjectSettings, SettingsError, xrayServiceName, type ProjectSettings } from '../contract/project.js';
+import { readRoutes } from '../contract/routes.js';
 import { buildTimeline, type SegmentDocument } from './segments.js';
 import { formatMs, formatTimeline } from './terminal.js';
 
-const USAGE = `Usage: npm run traces [-- options]
+const USAGE = `Usage: npm run traces [-- options]    (traced-api-devkit traces [options])
 
 Lists the deployed API's recent traces with faults or errors and prints each one's timeline,
 the failing segment marked with its cause. Reads X-Ray with your AWS credentials
@@ -22,7 +21,7 @@ Options:
   --limit <n>       print at most n timelines (default 5)
   --all             every trace of the API, not only those with faults or errors
   --filter <expr>   your own X-Ray filter expression instead
-  --region <name>   default: the project's region (${project.region})
+  --region <name>   default: the project's region (terraform/variables.tf)
   -h, --help        this help`;
 
 /** X-Ray keeps traces for 30 days. */
@@ -46,28 +45,22 @@ export function parseSince(text: string): number {
 const TRACE_ID = /^1-[0-9a-f]{8}-[0-9a-f]{24}$/;
 
 /** The functions' names, for the filter when stage tracing is off (no API Gateway segment to search by). */
-function functionNames(root: string): string[] {
+function functionNames(root: string, project: ProjectSettings): string[] {
   try {
-    const document = parse(readFileSync(path.join(root, 'openapi', 'openapi.yaml'), 'utf8')) as {
-      paths?: Record<string, Record<string, { operationId?: string; 'x-traced-api'?: { functionName?: string } } | undefined>>;
-    };
-    return Object.values(document.paths ?? {}).flatMap((item) =>
-      Object.values(item ?? {})
-        .filter((operation) => typeof operation?.operationId === 'string')
-        .map((operation) => operation!['x-traced-api']?.functionName ?? `${project.namePrefix}-${operation!.operationId}`),
-    );
+    return readRoutes(path.join(root, 'openapi', 'openapi.yaml'), project.namePrefix).operations.map((operation) => operation.functionName);
   } catch {
     return [];
   }
 }
 
-export function filterExpression(options: { all: boolean; root: string }): { expression: string; scope: string } {
+export function filterExpression(options: { all: boolean; root: string; project: ProjectSettings }): { expression: string; scope: string } {
+  const { project } = options;
   const problems = options.all ? '' : ' AND (fault = true OR error = true)';
   if (project.apiTracing) {
-    const service = xrayServiceName();
+    const service = xrayServiceName(project);
     return { expression: `service("${service}")${problems}`, scope: service };
   }
-  const names = functionNames(options.root);
+  const names = functionNames(options.root, project);
   const services = names.map((name) => `service("${name}")`).join(' OR ');
   return { expression: `(${services || `service("${project.namePrefix}-*")`})${problems}`, scope: `the functions ${names.join(', ')}` };
 }
@@ -87,7 +80,7 @@ export async function traces(argv: string[], output: Output): Promise<number> {
   try {
     return await run(argv, output);
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof SettingsError) {
       output.err(`${error.message}\n\n${USAGE}`);
       return 2;
     }
@@ -131,6 +124,8 @@ async function run(argv: string[], { out, color }: Output): Promise<number> {
   const limitText = values.limit ?? '5';
   const limit = Number(limitText);
   if (!/^\d+$/.test(limitText) || limit < 1 || limit > 100) throw new UsageError(`--limit ${limitText}: give a whole number from 1 to 100`);
+  const root = process.cwd();
+  const project = readProjectSettings(root);
   const region = values.region ?? project.region;
   const client = new XRayClient({ region });
 
@@ -144,7 +139,7 @@ async function run(argv: string[], { out, color }: Output): Promise<number> {
     return 0;
   }
 
-  const { expression, scope } = values.filter ? { expression: values.filter, scope: 'your filter' } : filterExpression({ all: values.all ?? false, root: process.cwd() });
+  const { expression, scope } = values.filter ? { expression: values.filter, scope: 'your filter' } : filterExpression({ all: values.all ?? false, root, project });
   const end = new Date();
   const start = new Date(end.getTime() - since * 1000);
   const summaries = await findTraces(client, start, end, expression, limit);

@@ -5,7 +5,16 @@
 // when the filter expression asks for them; other filter expressions are recorded, not evaluated.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { FixtureTrace } from './xray-fixtures.js';
+import type { SegmentDocument } from '../traces/segments.js';
+
+/** A trace the stand-in holds: its summary (GetTraceSummaries) and its documents (BatchGetTraces). */
+export interface FixtureTrace {
+  id: string;
+  /** Epoch seconds. */
+  start: number;
+  summary: Record<string, unknown>;
+  documents: SegmentDocument[];
+}
 
 export interface XRayApiRequest {
   operation: 'GetTraceSummaries' | 'BatchGetTraces' | 'unknown';

@@ -1,11 +1,9 @@
 // The routes of openapi/openapi.yaml as API Gateway serves them, and the X-Ray sampling rules that
 // Terraform makes of them (terraform/sampling.tf): one per operation with x-traced-api.sampling, plus the
-// API default rule, matched by priority, lowest first.
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
-import type { ProjectSettings } from './project.js';
-
-const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
+// API default rule, matched by priority, lowest first. The document is read by the one reader of the
+// routes contract (../contract/routes.ts).
+import { readRoutes as readContract, urlPathPattern, type Operation } from '../contract/routes.js';
+import type { ProjectSettings } from '../contract/project.js';
 
 export interface SamplingRule {
   ruleName: string;
@@ -18,11 +16,7 @@ export interface SamplingRule {
   urlPath: string;
 }
 
-export interface Route {
-  method: string;
-  path: string;
-  operationId: string;
-  functionName: string;
+export interface Route extends Operation {
   /** The operation's own rule, from x-traced-api.sampling. */
   rule?: SamplingRule;
   parts: string[];
@@ -32,56 +26,29 @@ export interface RouteTable {
   routes: Route[];
   /** Every rule that applies to the API stage, in the order X-Ray tries them. */
   rules: SamplingRule[];
+  /** Operations in the document that are not served, each named with the reason. */
   warnings: string[];
 }
 
-interface Operation {
-  operationId?: unknown;
-  'x-traced-api'?: { functionName?: unknown; sampling?: Record<string, unknown> };
-}
-
-const number = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
-
 /** The routes and sampling rules of an OpenAPI document (the project's, or another for tests). */
 export function readRoutes(openapiPath: string, project: ProjectSettings): RouteTable {
-  const document = parse(readFileSync(openapiPath, 'utf8')) as { paths?: Record<string, Record<string, Operation | undefined> | null> } | null;
-  const routes: Route[] = [];
-  const warnings: string[] = [];
+  const { operations, problems } = readContract(openapiPath, project.namePrefix);
   const rules: SamplingRule[] = [{ ...project.defaultRule, httpMethod: '*', urlPath: '*' }];
-  for (const [path, item] of Object.entries(document?.paths ?? {})) {
-    for (const method of METHODS) {
-      const operation = item?.[method];
-      if (!operation) continue;
-      const name = `${method.toUpperCase()} ${path}`;
-      if (typeof operation.operationId !== 'string' || operation.operationId === '') {
-        warnings.push(`${name} has no operationId: it is not served (the operationId names its handler)`);
-        continue;
-      }
-      const operationId = operation.operationId;
-      const extension = operation['x-traced-api'];
-      const functionName = typeof extension?.functionName === 'string' ? extension.functionName : `${project.namePrefix}-${operationId}`;
-      let rule: SamplingRule | undefined;
-      const sampling = extension?.sampling;
-      if (sampling) {
-        const reservoirSize = number(sampling.reservoirSize);
-        const fixedRate = number(sampling.fixedRate);
-        const priority = number(sampling.priority);
-        const ruleName = typeof sampling.ruleName === 'string' ? sampling.ruleName : `${project.namePrefix}-${operationId}`;
-        if (reservoirSize === undefined || reservoirSize < 0 || fixedRate === undefined || fixedRate < 0 || fixedRate > 1 || priority === undefined) {
-          warnings.push(
-            `${name}: x-traced-api.sampling needs priority, reservoirSize >= 0 and fixedRate from 0 to 1; the API default rule samples it instead`,
-          );
-        } else {
-          rule = { ruleName, priority, reservoirSize, fixedRate, httpMethod: method.toUpperCase(), urlPath: `*${path.replace(/\{[^}]+\}/g, '*')}` };
-          rules.push(rule);
-        }
-      }
-      routes.push({ method: method.toUpperCase(), path, operationId, functionName, rule, parts: path.split('/').slice(1) });
-    }
-  }
+  const routes = operations.map((operation): Route => {
+    const rule = operation.sampling && {
+      ruleName: operation.sampling.ruleName,
+      priority: operation.sampling.priority,
+      reservoirSize: operation.sampling.reservoirSize,
+      fixedRate: operation.sampling.fixedRate,
+      httpMethod: operation.method,
+      urlPath: urlPathPattern(operation.path),
+    };
+    if (rule) rules.push(rule);
+    return { ...operation, rule, parts: operation.path.split('/').slice(1) };
+  });
   // X-Ray evaluates rules by priority, then by name.
   rules.sort((a, b) => a.priority - b.priority || a.ruleName.localeCompare(b.ruleName));
-  return { routes, rules, warnings };
+  return { routes, rules, warnings: problems.map((problem) => problem.message) };
 }
 
 export type Match =

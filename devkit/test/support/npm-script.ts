@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { projectRoot } from './openapi.js';
+import { projectRoot } from './project.js';
 
 /** The environment for a script: this one, without what vitest set for its own workers. */
 function scriptEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -24,8 +24,9 @@ function commandOf(script: string, args: string[], direct: boolean): [string, st
   if (!direct) return ['npm', ['run', '--silent', script, '--', ...args]];
   const { scripts } = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
   const [program, ...rest] = (scripts[script] ?? '').split(' ').filter(Boolean);
-  if (program !== 'node') throw new Error(`package.json's ${script} script does not start with node: run it through npm`);
-  return [process.execPath, [...rest, ...args]];
+  if (program === 'node') return [process.execPath, [...rest, ...args]];
+  if (program === 'traced-api-devkit') return [process.execPath, [path.join(projectRoot, 'node_modules', '.bin', program), ...rest, ...args]];
+  throw new Error(`package.json's ${script} script starts with neither node nor traced-api-devkit: run it through npm`);
 }
 
 /** `npm run <script> -- <args>` to its end. */
