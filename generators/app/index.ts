@@ -47,7 +47,7 @@ export default class AppGenerator extends Generator {
     this.project = projectConfig(values as ProjectAnswers, loadVersions());
   }
 
-  configuring() {
+  async configuring() {
     this.destinationRoot(this.destinationPath(this.project.name));
     const { names, defaultRulePriority, versions, ...answers } = this.project;
     this.config.set({ ...answers, defaultRulePriority });
@@ -57,7 +57,8 @@ export default class AppGenerator extends Generator {
     const skeleton = this.fs.read(this.destinationPath(OPENAPI_SKELETON.target))!;
     // The class itself, already loaded (yeoman-generator takes { Generator, path } here; its types list a path only).
     const endpoint = { Generator: EndpointGenerator, path: fileURLToPath(new URL('../endpoint/index.js', import.meta.url)) };
-    this.composeWith(endpoint as unknown as string, {
+    // Awaited: its tasks are queued before this run loop moves on to writing and committing.
+    await this.composeWith(endpoint as unknown as string, {
       generatorArgs: [EXAMPLE_ENDPOINT.method, EXAMPLE_ENDPOINT.path],
       generatorOptions: {
         name: EXAMPLE_ENDPOINT.name,

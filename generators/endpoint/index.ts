@@ -94,16 +94,24 @@ export default class EndpointGenerator extends Generator {
     this.operations = this.index ? this.index.operations : listOperations(this.parsed!, this.project.names.prefix);
   }
 
-  /** A project an interrupted run of an older version left half-written is named, never built upon. */
+  /**
+   * A project an interrupted run of an older version left half-written is named, never built upon:
+   * files every project has are missing (refused), or operations have no handler (named: an operation
+   * written by hand may be waiting for its handler).
+   */
   private refuseIncompleteProject() {
     const missing = PROJECT_FILES.filter((file) => !existsSync(this.destinationPath(file)));
-    const handlers = this.operations
-      .filter((op) => op.sampling && op.operationId && !existsSync(this.destinationPath(`src/handlers/${op.operationId}.ts`)))
-      .map((op) => `src/handlers/${op.operationId}.ts (of ${op.method} ${op.path})`);
-    if (missing.length + handlers.length > 0) {
+    if (missing.length > 0) {
       throw new InputError(
-        `${this.destinationRoot()} is incomplete: ${[...missing, ...handlers].join(', ')} missing, as an interrupted run of an older traced-api leaves it. ` +
+        `${this.destinationRoot()} is incomplete: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing, as an interrupted run of an older traced-api leaves it. ` +
           'Restore them (or generate the project again with `traced-api new` and bring your changes over) before adding endpoints.',
+      );
+    }
+    const handlerless = this.operations.filter((op) => !existsSync(this.destinationPath(`src/handlers/${op.operationId}.ts`)));
+    if (handlerless.length > 0) {
+      this.log(
+        `Note: ${handlerless.map((op) => `${op.method} ${op.path} (${op.operationId})`).join(', ')} ${handlerless.length === 1 ? 'has' : 'have'} no handler in src/handlers/ ` +
+          '(an interrupted run of an older traced-api leaves an operation so): write it, or remove the operation, before you deploy.',
       );
     }
   }
