@@ -222,19 +222,19 @@ export function stagingFolder(target: string): string {
   return join(dirname(target), `.${basename(target)}.traced-api-${process.pid}.tmp`);
 }
 
-/** Removes staging folders beside `target` whose run is gone (killed before its project was moved into place). */
+/** Removes staging folders beside `target` whose run is gone (killed before it moved its project into place). */
 export function removeStaleStaging(target: string): void {
-  const pattern = new RegExp(`^\\.${basename(target).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.traced-api-(\\d+)\\.tmp$`);
+  const parent = dirname(target);
   let names: string[];
   try {
-    names = readdirSync(dirname(target));
+    names = readdirSync(parent);
   } catch {
     return;
   }
   for (const name of names) {
-    const pid = pattern.exec(name)?.[1];
+    const pid = /^\..+\.traced-api-(\d+)\.tmp$/.exec(name)?.[1];
     if (pid && Number(pid) !== process.pid && !isAlive({ pid: Number(pid) })) {
-      rmSync(join(dirname(target), name), { recursive: true, force: true });
+      rmSync(join(parent, name), { recursive: true, force: true });
     }
   }
 }

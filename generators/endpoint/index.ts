@@ -222,12 +222,11 @@ export default class EndpointGenerator extends Generator {
       const { writes, committed } = pendingFiles(this);
       // The document last: once it names the operation, the operation's handler is there.
       writes.sort((a, b) => Number(a.path === document) - Number(b.path === document));
-      for (const write of writes) {
-        const status = existsSync(write.path) ? 'force' : 'create';
-        (this.log as unknown as Record<string, (text: string) => void>)[status]!(relative((this.env as { logCwd?: string }).logCwd ?? root, write.path));
-      }
+      const statuses = writes.map((write) => (existsSync(write.path) ? 'force' : 'create'));
       commitFiles(root, writes);
       committed();
+      // Said once it is true.
+      writes.forEach((write, i) => (this.log as unknown as Record<string, (text: string) => void>)[statuses[i]!]!(relative((this.env as { logCwd?: string }).logCwd ?? root, write.path)));
     });
   }
 

@@ -1,0 +1,200 @@
+// Runs that never lose or half-write a project: runs at the same moment take turns and all land,
+// a run killed at any moment leaves the project as it was or complete, a write that fails changes nothing.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { commitFiles, JOURNAL_FILE, LOCK_FILE, recoverInterruptedRun, withProjectLock } from '../lib/commit.js';
+import { runBin, snapshot, startBin, tempDir } from './support/generate.js';
+
+interface Op {
+  path: string;
+  method: string;
+  operationId: string;
+  sampling?: { ruleName: string; priority: number };
+}
+
+function operations(project: string): Op[] {
+  const doc = parseYaml(readFileSync(join(project, 'openapi/openapi.yaml'), 'utf8'));
+  return Object.entries<Record<string, any>>(doc.paths ?? {}).flatMap(([path, item]) =>
+    Object.entries<any>(item).map(([method, op]) => ({ path, method, operationId: op.operationId, sampling: op['x-traced-api']?.sampling })),
+  );
+}
+
+/** Every file under a folder, relative, sorted. */
+function files(folder: string): string[] {
+  return (readdirSync(folder, { recursive: true, withFileTypes: true }) as any[])
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name).slice(folder.length + 1))
+    .sort();
+}
+
+/** What a finished project holds: each operation with its handler and test, no handler without one, unique AWS names and priorities, nothing left over. */
+function expectConsistent(project: string) {
+  const ops = operations(project);
+  for (const op of ops) {
+    expect(existsSync(join(project, `src/handlers/${op.operationId}.ts`)), `${op.operationId}'s handler`).toBe(true);
+    expect(existsSync(join(project, `test/handlers/${op.operationId}.test.ts`)), `${op.operationId}'s test`).toBe(true);
+  }
+  const handlers = readdirSync(join(project, 'src/handlers')).filter((name) => name.endsWith('.ts')).map((name) => name.slice(0, -3));
+  expect(handlers.sort()).toEqual(ops.map((op) => op.operationId).sort());
+  for (const values of [ops.map((op) => op.operationId), ops.map((op) => op.sampling!.ruleName), ops.map((op) => op.sampling!.priority)]) {
+    expect(new Set(values).size, JSON.stringify(values)).toBe(values.length);
+  }
+  expect(files(project).filter((file) => /traced-api/.test(file)), 'temporary files, journal or lock left').toEqual([]);
+}
+
+function newProject(name: string): string {
+  const cwd = tempDir();
+  const result = runBin(['new', name, '--yes', '--skip-install'], cwd);
+  expect(result.status, result.stderr).toBe(0);
+  return join(cwd, name);
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<number> {
+  const start = Date.now();
+  await work();
+  return Date.now() - start;
+}
+
+describe('endpoint runs at the same moment in one project', () => {
+  it('take turns: every route lands, with unique operationIds, rule names and priorities (3 rounds of 4 runs)', async () => {
+    const project = newProject('busy-api');
+    const added: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      const routes = Array.from({ length: 4 }, (_, i) => `/round${round}/item${i}`);
+      const results = await Promise.all(routes.map((route) => startBin(['endpoint', 'GET', route, '--yes'], project)));
+      results.forEach((result) => expect(result.status, result.stderr).toBe(0));
+      added.push(...routes);
+    }
+    expect(operations(project).map((op) => op.path).sort()).toEqual(['/orders', ...added].sort());
+    expectConsistent(project);
+  });
+
+  it('checks again under the lock: of two runs asking for one priority, one lands and the other is refused with nothing written', async () => {
+    const project = newProject('race-api');
+    const results = await Promise.all(['/first', '/second'].map((route) => startBin(['endpoint', 'GET', route, '--yes', '--priority', '500'], project)));
+    expect(results.map((result) => result.status).sort()).toEqual([0, 1]);
+    const refused = results.find((result) => result.status === 1)!;
+    expect(refused.stderr).toMatch(/Priority 500 is already taken by the sampling rule of GET \/(first|second)/);
+    expect(operations(project).filter((op) => op.sampling?.priority === 500)).toHaveLength(1);
+    expectConsistent(project);
+  });
+
+  it('waits for a run holding the lock, and takes over a lock whose run is gone', async () => {
+    const project = newProject('lock-api');
+    let released = 0;
+    // Wrapped: the lock is let go when this returns, and only then can the run finish.
+    const { run } = await withProjectLock(project, async () => {
+      const started = startBin(['endpoint', 'GET', '/waits', '--yes'], project).then((result) => ({ result, at: Date.now() }));
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      released = Date.now();
+      return { run: started };
+    });
+    const { result: waited, at } = await run;
+    expect(waited.status, waited.stderr).toBe(0);
+    expect(at, 'the run finished only after the lock was let go').toBeGreaterThanOrEqual(released);
+
+    // A lock left by a run killed mid-way: its process is gone.
+    const gone = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
+    writeFileSync(join(project, LOCK_FILE), JSON.stringify({ pid: Number(gone.stdout.trim()), started: new Date().toISOString() }));
+    const result = runBin(['endpoint', 'GET', '/after-stale-lock', '--yes'], project);
+    expect(result.status, result.stderr).toBe(0);
+    expect(operations(project).map((op) => op.path)).toContain('/after-stale-lock');
+    expectConsistent(project);
+  });
+});
+
+describe('runs killed at any moment (SIGKILL)', () => {
+  it('endpoint: the document names an operation only with its handler beside it, and the next run finishes or undoes the rest', async () => {
+    const project = newProject('killed-api');
+    const total = await timed(() => startBin(['endpoint', 'GET', '/timing', '--yes'], project));
+    const points = 16;
+    for (let i = 0; i < points; i++) {
+      const route = `/killed${i}`;
+      const operationId = `getKilled${i}`;
+      const result = await startBin(['endpoint', 'GET', route, '--yes'], project, { killAfterMs: Math.round((total * (i + 1)) / points) });
+      const added = operations(project).some((op) => op.path === route); // the document always parses
+      const handler = existsSync(join(project, `src/handlers/${operationId}.ts`));
+      if (added) expect(handler && existsSync(join(project, `test/handlers/${operationId}.test.ts`)), `kill ${i}: operation without its files`).toBe(true);
+      else if (handler) expect(existsSync(join(project, JOURNAL_FILE)), `kill ${i}: a handler without its operation, and no journal to finish the run`).toBe(true);
+      if (result.signal === null) expect(result.status, result.stderr).toBe(0);
+    }
+    // The next run finishes (or undoes) what the killed runs left, under their stale lock.
+    const next = runBin(['endpoint', 'GET', '/after', '--yes'], project);
+    expect(next.status, next.stderr).toBe(0);
+    expectConsistent(project);
+  });
+
+  it('new: ./<name>/ is either absent or complete, and the next new removes what the killed runs left beside it', async () => {
+    const cwd = tempDir();
+    const total = await timed(() => startBin(['new', 'reference-api', '--yes', '--skip-install'], cwd));
+    const complete = files(join(cwd, 'reference-api'));
+    const points = 14;
+    for (let i = 0; i < points; i++) {
+      const name = `killed${i}-api`;
+      await startBin(['new', name, '--yes', '--skip-install'], cwd, { killAfterMs: Math.round((total * (i + 1)) / points) });
+      if (existsSync(join(cwd, name))) expect(files(join(cwd, name)), `kill ${i}`).toEqual(complete);
+    }
+    const result = runBin(['new', 'last-api', '--yes', '--skip-install'], cwd);
+    expect(result.status, result.stderr).toBe(0);
+    expect(readdirSync(cwd).filter((name) => name.startsWith('.')), 'staging folders of killed runs').toEqual([]);
+  });
+});
+
+describe('the journal', () => {
+  const write = (root: string, file: string, text: string) => ({ path: join(root, file), contents: text });
+
+  it('finishes a run interrupted after its commit point and undoes one interrupted before it', () => {
+    const root = tempDir();
+    writeFileSync(join(root, 'a.txt'), 'old a');
+    commitFiles(root, [write(root, 'a.txt', 'new a'), write(root, 'b.txt', 'new b')]);
+    expect(readFileSync(join(root, 'a.txt'), 'utf8')).toBe('new a');
+    expect(readFileSync(join(root, 'b.txt'), 'utf8')).toBe('new b');
+    expect(existsSync(join(root, JOURNAL_FILE))).toBe(false);
+
+    // Interrupted after the commit point, one file already in place.
+    writeFileSync(join(root, '.a.txt.tmp1'), 'a3');
+    writeFileSync(join(root, 'b.txt'), 'b3');
+    writeFileSync(join(root, JOURNAL_FILE), JSON.stringify({ state: 'commit', entries: [{ target: 'b.txt', temp: '.b.txt.tmp1' }, { target: 'a.txt', temp: '.a.txt.tmp1' }] }));
+    expect(recoverInterruptedRun(root)).toMatch(/finished it/);
+    expect([readFileSync(join(root, 'a.txt'), 'utf8'), readFileSync(join(root, 'b.txt'), 'utf8')]).toEqual(['a3', 'b3']);
+
+    // Interrupted before it: the targets stay as they were.
+    writeFileSync(join(root, '.a.txt.tmp2'), 'a4');
+    writeFileSync(join(root, JOURNAL_FILE), JSON.stringify({ state: 'prepare', entries: [{ target: 'a.txt', temp: '.a.txt.tmp2' }, { target: 'c.txt', temp: '.c.txt.tmp2' }] }));
+    expect(recoverInterruptedRun(root)).toMatch(/removed what it had begun/);
+    expect(readFileSync(join(root, 'a.txt'), 'utf8')).toBe('a3');
+    expect(readdirSync(root).sort()).toEqual(['a.txt', 'b.txt']);
+  });
+});
+
+/** Read-only for this user: mode 0555, or as root (whom modes do not stop) the immutable attribute. */
+function makeReadOnly(folder: string, readOnly: boolean): boolean {
+  if (process.getuid?.() !== 0) {
+    chmodSync(folder, readOnly ? 0o555 : 0o755);
+    return true;
+  }
+  return spawnSync('chattr', [readOnly ? '+i' : '-i', folder]).status === 0;
+}
+const probe = tempDir();
+const canMakeReadOnly = makeReadOnly(probe, true) && makeReadOnly(probe, false);
+if (!canMakeReadOnly) console.warn('\n*** SKIPPED: running as root without chattr +i, a read-only folder cannot be made, so the failed-write test does not run. ***\n');
+
+describe.skipIf(!canMakeReadOnly)('a write that fails', () => {
+  it('a read-only src/handlers: refused with the file named, the document and every other file unchanged', () => {
+    const project = newProject('readonly-api');
+    const before = snapshot(project);
+    makeReadOnly(join(project, 'src/handlers'), true);
+    let result;
+    try {
+      result = runBin(['endpoint', 'GET', '/blocked', '--yes'], project);
+    } finally {
+      makeReadOnly(join(project, 'src/handlers'), false);
+    }
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toMatch(/^traced-api: Could not write src\/handlers\/getBlocked\.ts \((EACCES|EPERM)\): nothing was changed\.$/);
+    expect(snapshot(project)).toEqual(before);
+  });
+});
