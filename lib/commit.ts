@@ -11,7 +11,7 @@
 // are then renamed over their targets, in order (the OpenAPI document last), and the journal removed.
 // A run killed before the commit point leaves its targets untouched; the next run removes its
 // temporary files. A run killed after it is finished by the next run (roll forward).
-import { linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { InputError } from './errors.js';
 
@@ -100,7 +100,10 @@ export async function withProjectLock<T>(root: string, work: () => Promise<T> | 
   const text = JSON.stringify(me);
   const deadline = Date.now() + waitMs;
   for (;;) {
-    if (createExclusive(file, text)) break;
+    if (createExclusive(file, text)) {
+      removeStaleAsides(root);
+      break;
+    }
     const held = readOwner(file);
     if (held?.owner && !isAlive(held.owner)) {
       breakStaleLock(file, held.text);
@@ -122,6 +125,14 @@ export async function withProjectLock<T>(root: string, work: () => Promise<T> | 
     return await work();
   } finally {
     if (readOwner(file)?.text === text) rmSync(file, { force: true });
+  }
+}
+
+/** What a run killed inside createExclusive() left: `.traced-api.lock.<pid>.<random>` of a process that is gone. */
+function removeStaleAsides(root: string): void {
+  for (const name of readdirSync(root)) {
+    const pid = /^\.traced-api\.lock(?:\.break)?\.(\d+)\./.exec(name)?.[1];
+    if (pid && !isAlive({ pid: Number(pid) })) rmSync(join(root, name), { force: true });
   }
 }
 
@@ -251,6 +262,12 @@ export function commitNewProject(target: string, writes: FileWrite[]): void {
       const path = join(staging, relative(target, write.path));
       mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, write.contents);
+    }
+    // An empty folder of that name may be there (the user made it for the project): it is replaced.
+    try {
+      rmdirSync(target);
+    } catch {
+      // absent, or not empty: the rename says which
     }
     renameSync(staging, target);
   } catch (error) {
