@@ -23,6 +23,13 @@ export function refuseUnknownOptions(generator: Generator, command: string): voi
   const known = Object.values(internal._options).flatMap((option) => [option.name, ...(option.alias ? [option.alias] : [])]);
   const message = unknownOptionMessage(internal._args, internal._initOptions, known, command);
   if (message) throw new InputError(message);
+  const declared = (generator as unknown as { _arguments: { name: string }[] })._arguments;
+  const extra = ((generator as unknown as { args?: unknown[] }).args ?? []).slice(declared.length);
+  if (extra.length > 0) {
+    throw new InputError(
+      `Unexpected argument ${JSON.stringify(String(extra[0]))}: ${command} takes ${declared.map((argument) => `[${argument.name}]`).join(' ')} and options. Nothing was written.`,
+    );
+  }
 }
 
 /** Files written to Yeoman's in-memory file system and not yet to disk: a run writes them itself, all or nothing. */

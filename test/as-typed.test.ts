@@ -45,6 +45,14 @@ describe('options exactly as typed', () => {
     expect(readdirSync(cwd)).toEqual([]);
   });
 
+  it('refuses an argument the command does not take', () => {
+    const before = snapshot(project);
+    const result = runBin(['endpoint', 'GET', '/typo', 'extra', '--yes'], project);
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toBe('traced-api: Unexpected argument "extra": traced-api endpoint takes [method] [path] and options. Nothing was written.');
+    expect(snapshot(project)).toEqual(before);
+  });
+
   it('an option far from every real one points at --help', () => {
     const result = runBin(['endpoint', 'GET', '/typo', '--yes', '--frobnicate'], project);
     expect(result.status).toBe(1);
