@@ -1,12 +1,12 @@
 // Runs that never lose or half-write a project: runs at the same moment take turns and all land,
 // a run killed at any moment leaves the project as it was or complete, a write that fails changes nothing.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { commitFiles, JOURNAL_FILE, LOCK_FILE, recoverInterruptedRun, withProjectLock } from '../lib/commit.js';
-import { runBin, snapshot, startBin, tempDir } from './support/generate.js';
+import { repoRoot, runBin, snapshot, startBin, tempDir } from './support/generate.js';
 
 interface Op {
   path: string;
@@ -145,6 +145,47 @@ describe('runs killed at any moment (SIGKILL)', () => {
 
 describe('the journal', () => {
   const write = (root: string, file: string, text: string) => ({ path: join(root, file), contents: text });
+
+  it('killed at each of its file operations in turn, leaves every file old or, once recovered, every file new', () => {
+    // A process that commits three files and kills itself at its n-th write, rename or removal.
+    const child = (root: string, n: number) => `
+      import fs from 'node:fs';
+      import { syncBuiltinESMExports } from 'node:module';
+      let calls = 0;
+      for (const name of ['writeFileSync', 'renameSync', 'rmSync', 'mkdirSync']) {
+        const original = fs[name];
+        fs[name] = (...args) => { if (++calls === ${n}) process.kill(process.pid, 'SIGKILL'); return original(...args); };
+      }
+      syncBuiltinESMExports();
+      const { commitFiles } = await import(${JSON.stringify(join(repoRoot, 'dist/lib/commit.js'))});
+      const root = ${JSON.stringify(root)};
+      commitFiles(root, ['one', 'two', 'three'].map((name) => ({ path: root + '/sub/' + name + '.txt', contents: 'new ' + name })));
+      console.log('done');`;
+    const read = (root: string) => ['one', 'two', 'three'].map((name) => (existsSync(join(root, 'sub', `${name}.txt`)) ? readFileSync(join(root, 'sub', `${name}.txt`), 'utf8') : 'absent'));
+    let completed = false;
+    let kills = 0;
+    for (let n = 1; !completed; n++) {
+      const root = tempDir();
+      mkdirSync(join(root, 'sub'));
+      writeFileSync(join(root, 'sub/one.txt'), 'old one');
+      writeFileSync(join(root, 'sub/two.txt'), 'old two');
+      const run = spawnSync(process.execPath, ['--input-type=module', '-e', child(root, n)], { encoding: 'utf8' });
+      completed = run.stdout.includes('done');
+      const old = ['old one', 'old two', 'absent'];
+      const fresh = ['new one', 'new two', 'new three'];
+      const after = read(root);
+      if (!completed) expect(run.signal, run.stderr).toBe('SIGKILL');
+      if (!completed) kills++;
+      // Killed: what is on disk is the old state, unless the journal says the run had committed.
+      if (!completed && after.join() !== old.join()) expect(JSON.parse(readFileSync(join(root, JOURNAL_FILE), 'utf8')).state, `kill at ${n}`).toBe('commit');
+      recoverInterruptedRun(root);
+      expect([old.join(), fresh.join()], `kill at ${n}: ${after.join()} became ${read(root).join()}`).toContain(read(root).join());
+      expect(readdirSync(root).concat(readdirSync(join(root, 'sub'))).filter((name) => /traced-api/.test(name)), `kill at ${n}`).toEqual([]);
+      expect(n, 'a commit of three files takes a few dozen file operations').toBeLessThan(60);
+    }
+    // The journal (twice), three temporary files, their folder, three renames, the journal's removal.
+    expect(kills).toBeGreaterThanOrEqual(10);
+  });
 
   it('finishes a run interrupted after its commit point and undoes one interrupted before it', () => {
     const root = tempDir();
