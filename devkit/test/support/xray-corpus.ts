@@ -61,12 +61,14 @@ export function loadCorpus(): CorpusTrace[] {
 function assembledLargeTrace(sample: CorpusTrace, copies = 20): CorpusTrace {
   const [segment] = sample.documents as [SegmentDocument];
   const [call] = segment.subsegments as [SegmentDocument];
-  const length = (call.end_time ?? call.start_time) - call.start_time;
+  // The sample's documents are complete (start and end times): the copies are shifted by their duration.
+  const start = (document: SegmentDocument) => document.start_time!;
+  const length = (call.end_time ?? start(call)) - start(call);
   const copy = (document: SegmentDocument, index: number, shift: number): SegmentDocument => ({
     ...document,
     // 16 hex digits still: the copy's number in the last three.
     id: `${document.id.slice(0, 13)}${index.toString(16).padStart(3, '0')}`,
-    start_time: document.start_time + shift,
+    start_time: start(document) + shift,
     ...(document.end_time !== undefined ? { end_time: document.end_time + shift } : {}),
     ...(document.subsegments ? { subsegments: document.subsegments.map((child) => copy(child, index, shift)) } : {}),
   });
@@ -76,7 +78,7 @@ function assembledLargeTrace(sample: CorpusTrace, copies = 20): CorpusTrace {
     source: `assembled from ${sample.source}`,
     licence: sample.licence,
     traceId: segment.trace_id!,
-    documents: [{ ...segment, end_time: (segment.end_time ?? segment.start_time) + (copies - 1) * length, subsegments }],
+    documents: [{ ...segment, end_time: (segment.end_time ?? start(segment)) + (copies - 1) * length, subsegments }],
   };
 }
 
