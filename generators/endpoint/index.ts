@@ -222,11 +222,13 @@ export default class EndpointGenerator extends Generator {
       const { writes, committed } = pendingFiles(this);
       // The document last: once it names the operation, the operation's handler is there.
       writes.sort((a, b) => Number(a.path === document) - Number(b.path === document));
-      const statuses = writes.map((write) => (existsSync(write.path) ? 'force' : 'create'));
+      const statuses = writes.map((write) => (existsSync(write.path) ? ('force' as const) : ('create' as const)));
       commitFiles(root, writes);
       committed();
       // Said once it is true.
-      writes.forEach((write, i) => (this.log as unknown as Record<string, (text: string) => void>)[statuses[i]!]!(relative((this.env as { logCwd?: string }).logCwd ?? root, write.path)));
+      const log = this.log as unknown as Record<'create' | 'force', (path: string) => void>;
+      const cwd = (this.env as { logCwd?: string }).logCwd ?? root;
+      writes.forEach((write, i) => log[statuses[i]!](relative(cwd, write.path)));
     });
   }
 
