@@ -106,6 +106,37 @@ describe('endpoint runs at the same moment in one project', () => {
   });
 });
 
+describe('the lock', () => {
+  it('tells a live owner from a gone one, a reused pid included, and names the owner when it waits too long', async () => {
+    const root = tempDir();
+    const lock = join(root, LOCK_FILE);
+    // This very process, but with another start time: the pid was reused, the owner is gone.
+    writeFileSync(lock, JSON.stringify({ pid: process.pid, started: '2020-01-01T00:00:00.000Z', ticks: 'another start' }));
+    expect(await withProjectLock(root, () => 'taken over', 1000)).toBe('taken over');
+    expect(existsSync(lock), 'let go after the work').toBe(false);
+
+    // A live owner (this test's parent process): waited for, then named.
+    writeFileSync(lock, JSON.stringify({ pid: process.ppid, started: '2020-01-01T00:00:00.000Z' }));
+    await expect(withProjectLock(root, () => 'never', 300)).rejects.toThrow(
+      new RegExp(`Another traced-api run \\(pid ${process.ppid}, started 2020-01-01T00:00:00.000Z\\) has been changing .* remove ${LOCK_FILE.replace(/\./g, '\\.')} there if that process is gone`),
+    );
+    expect(JSON.parse(readFileSync(lock, 'utf8')).pid, "a live owner's lock is left alone").toBe(process.ppid);
+  });
+});
+
+describe('new runs at the same moment for one name', () => {
+  it('one writes the project whole, the other is refused with nothing of its own left', async () => {
+    const cwd = tempDir();
+    const results = await Promise.all([0, 1].map(() => startBin(['new', 'twin-api', '--yes', '--skip-install'], cwd)));
+    const statuses = results.map((result) => result.status).sort();
+    // Both may also see the folder already there before staging: then the second is refused up front.
+    expect(statuses).toEqual([0, 1]);
+    expect(results.find((result) => result.status === 1)!.stderr).toMatch(/Folder \.\/twin-api\/ (appeared while the project was being written and )?(already exists and )?is not empty/);
+    expect(readdirSync(cwd)).toEqual(['twin-api']);
+    expectConsistent(join(cwd, 'twin-api'));
+  });
+});
+
 describe('runs killed at any moment (SIGKILL)', () => {
   it('endpoint: the document names an operation only with its handler beside it, and the next run finishes or undoes the rest', async () => {
     const project = newProject('killed-api');

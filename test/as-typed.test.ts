@@ -107,6 +107,17 @@ describe('--dry-run', () => {
   });
 });
 
+describe('--dry-run through yo', () => {
+  it('writes nothing on either command', async () => {
+    const project = newProject('yo-dry-api');
+    const before = snapshot(project);
+    await addEndpoint(project, ['GET', '/dry'], { yes: true, dryRun: true, 'dry-run': true });
+    expect(snapshot(project)).toEqual(before);
+    const run = await generateApp('yo-dry-new-api', { yes: true, dryRun: true, 'dry-run': true });
+    expect(readdirSync(run.cwd)).toEqual([]);
+  });
+});
+
 describe('values read back from .yo-rc.json', () => {
   it('pass the same validation as typed ones: a name with a quote never reaches generated code', () => {
     const project = newProject('stored-api');
