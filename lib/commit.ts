@@ -94,11 +94,20 @@ function breakStaleLock(file: string, staleText: string): void {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+export interface LockWait {
+  /** How long to wait for another run before giving up. */
+  waitMs?: number;
+  /** Told once, when the wait passes a second: who holds the lock. */
+  onWait?: (holder: string) => void;
+}
+
 /** Waits for the project's lock, runs `work` holding it, and always lets it go. */
-export async function withProjectLock<T>(root: string, work: () => Promise<T> | T, waitMs = LOCK_WAIT_MS): Promise<T> {
+export async function withProjectLock<T>(root: string, work: () => Promise<T> | T, { waitMs = LOCK_WAIT_MS, onWait }: LockWait = {}): Promise<T> {
   const file = join(root, LOCK_FILE);
   const text = JSON.stringify(me);
-  const deadline = Date.now() + waitMs;
+  const start = Date.now();
+  const deadline = start + waitMs;
+  let told = false;
   for (;;) {
     if (createExclusive(file, text)) {
       removeStaleAsides(root);
@@ -113,8 +122,12 @@ export async function withProjectLock<T>(root: string, work: () => Promise<T> | 
       breakStaleLock(file, held.text); // not a lock this generator writes: left by something else long ago
       continue;
     }
+    const who = held?.owner ? `pid ${held.owner.pid}, started ${held.owner.started}` : 'unknown owner';
+    if (!told && onWait && Date.now() - start > 1000) {
+      told = true;
+      onWait(`Waiting for another traced-api run (${who}) to finish changing this project...`);
+    }
     if (Date.now() > deadline) {
-      const who = held?.owner ? `pid ${held.owner.pid}, started ${held.owner.started}` : 'unknown owner';
       throw new InputError(
         `Another traced-api run (${who}) has been changing ${root} for over ${waitMs / 1000} s: wait for it to end, or remove ${LOCK_FILE} there if that process is gone.`,
       );

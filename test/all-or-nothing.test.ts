@@ -88,12 +88,13 @@ describe('endpoint runs at the same moment in one project', () => {
     // Wrapped: the lock is let go when this returns, and only then can the run finish.
     const { run } = await withProjectLock(project, async () => {
       const started = startBin(['endpoint', 'GET', '/waits', '--yes'], project).then((result) => ({ result, at: Date.now() }));
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await new Promise((resolve) => setTimeout(resolve, 2500));
       released = Date.now();
       return { run: started };
     });
     const { result: waited, at } = await run;
     expect(waited.status, waited.stderr).toBe(0);
+    expect(waited.stdout + waited.stderr).toMatch(new RegExp(`Waiting for another traced-api run \\(pid ${process.pid}, started [^)]+\\) to finish changing this project`));
     expect(at, 'the run finished only after the lock was let go').toBeGreaterThanOrEqual(released);
 
     // A lock left by a run killed mid-way: its process is gone.
@@ -112,12 +113,12 @@ describe('the lock', () => {
     const lock = join(root, LOCK_FILE);
     // This very process, but with another start time: the pid was reused, the owner is gone.
     writeFileSync(lock, JSON.stringify({ pid: process.pid, started: '2020-01-01T00:00:00.000Z', ticks: 'another start' }));
-    expect(await withProjectLock(root, () => 'taken over', 1000)).toBe('taken over');
+    expect(await withProjectLock(root, () => 'taken over', { waitMs: 1000 })).toBe('taken over');
     expect(existsSync(lock), 'let go after the work').toBe(false);
 
     // A live owner (this test's parent process): waited for, then named.
     writeFileSync(lock, JSON.stringify({ pid: process.ppid, started: '2020-01-01T00:00:00.000Z' }));
-    await expect(withProjectLock(root, () => 'never', 300)).rejects.toThrow(
+    await expect(withProjectLock(root, () => 'never', { waitMs: 300 })).rejects.toThrow(
       new RegExp(`Another traced-api run \\(pid ${process.ppid}, started 2020-01-01T00:00:00.000Z\\) has been changing .* remove ${LOCK_FILE.replace(/\./g, '\\.')} there if that process is gone`),
     );
     expect(JSON.parse(readFileSync(lock, 'utf8')).pid, "a live owner's lock is left alone").toBe(process.ppid);

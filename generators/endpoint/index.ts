@@ -76,7 +76,7 @@ export default class EndpointGenerator extends Generator {
     this.project = projectConfig(parseStoredAnswers(answers) as ProjectAnswers, loadVersions());
     const root = this.destinationRoot();
     if (!this.insideNew && !isDryRun(this) && existsSync(join(root, JOURNAL_FILE))) {
-      const note = await withProjectLock(root, () => recoverInterruptedRun(root));
+      const note = await withProjectLock(root, () => recoverInterruptedRun(root), { onWait: (message) => this.log(message) });
       if (note) this.log(note);
     }
     this.readDocument(this.fs.read(this.destinationPath(OPENAPI))!, (this.options as { openapiIndex?: OpenApiIndex }).openapiIndex);
@@ -206,6 +206,7 @@ export default class EndpointGenerator extends Generator {
     const root = this.destinationRoot();
     const document = this.destinationPath(OPENAPI);
     if (isDryRun(this)) return this.printPlan();
+    const wait = { onWait: (message: string) => this.log(message) };
     await withProjectLock(root, () => {
       const note = recoverInterruptedRun(root);
       if (note) this.log(note);
@@ -229,7 +230,7 @@ export default class EndpointGenerator extends Generator {
       const log = this.log as unknown as Record<'create' | 'force', (path: string) => void>;
       const cwd = (this.env as { logCwd?: string }).logCwd ?? root;
       writes.forEach((write, i) => log[statuses[i]!](relative(cwd, write.path)));
-    });
+    }, wait);
   }
 
   /** --dry-run: what the run would create or change, and nothing written. */
