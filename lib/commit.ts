@@ -62,6 +62,14 @@ function createExclusive(file: string, text: string): boolean {
   }
 }
 
+function createLock(file: string, text: string, root: string): boolean {
+  try {
+    return createExclusive(file, text);
+  } catch (error) {
+    throw new InputError(`Could not take the project's lock, ${LOCK_FILE} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ${root} must be writable. Nothing was changed.`);
+  }
+}
+
 function readOwner(file: string): { text: string; owner?: LockOwner } | undefined {
   try {
     const text = readFileSync(file, 'utf8');
@@ -109,7 +117,7 @@ export async function withProjectLock<T>(root: string, work: () => Promise<T> | 
   const deadline = start + waitMs;
   let told = false;
   for (;;) {
-    if (createExclusive(file, text)) {
+    if (createLock(file, text, root)) {
       removeStaleAsides(root);
       break;
     }
@@ -223,8 +231,8 @@ export function commitFiles(root: string, writes: FileWrite[]): void {
     target: relative(root, write.path),
     temp: relative(root, join(dirname(write.path), `.${basename(write.path)}.traced-api-${process.pid}.tmp`)),
   }));
-  writeJournal(root, { state: 'prepare', entries });
   try {
+    writeJournal(root, { state: 'prepare', entries });
     writes.forEach((write, i) => {
       mkdirSync(dirname(write.path), { recursive: true });
       writeFileSync(join(root, entries[i]!.temp), write.contents);
@@ -232,8 +240,9 @@ export function commitFiles(root: string, writes: FileWrite[]): void {
   } catch (error) {
     removeTemps(root, entries);
     rmSync(join(root, JOURNAL_FILE), { force: true });
+    rmSync(join(root, `${JOURNAL_FILE}.tmp`), { force: true });
     const failed = (error as NodeJS.ErrnoException).path ?? '';
-    const target = entries.find((entry) => failed.endsWith(entry.temp))?.target ?? 'the project';
+    const target = entries.find((entry) => failed.endsWith(entry.temp))?.target ?? `the project's journal, ${JOURNAL_FILE}`;
     throw new InputError(`Could not write ${target} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): nothing was changed.`);
   }
   writeJournal(root, { state: 'commit', entries });
