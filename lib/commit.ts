@@ -12,6 +12,7 @@
 // A run killed before the commit point leaves its targets untouched; the next run removes its
 // temporary files. A run killed after it is finished by the next run (roll forward).
 import { linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { InputError } from './errors.js';
 
@@ -22,6 +23,8 @@ const LOCK_WAIT_MS = 60_000;
 interface LockOwner {
   pid: number;
   started: string;
+  /** A pid says nothing about a process on another machine (a project on a shared drive). */
+  host?: string;
   /** The process's start time in clock ticks since boot (Linux), so a reused pid is told apart. */
   ticks?: string;
 }
@@ -35,9 +38,10 @@ function processTicks(pid: number): string | undefined {
   }
 }
 
-const me: LockOwner = { pid: process.pid, started: new Date().toISOString(), ticks: processTicks(process.pid) };
+const me: LockOwner = { pid: process.pid, started: new Date().toISOString(), host: hostname(), ticks: processTicks(process.pid) };
 
-export function isAlive(owner: Pick<LockOwner, 'pid' | 'ticks'>): boolean {
+export function isAlive(owner: Pick<LockOwner, 'pid' | 'ticks' | 'host'>): boolean {
+  if (owner.host !== undefined && owner.host !== me.host) return true;
   try {
     process.kill(owner.pid, 0);
   } catch (error) {
@@ -84,17 +88,18 @@ function readOwner(file: string): { text: string; owner?: LockOwner } | undefine
   }
 }
 
-/** Removes a lock that is still the stale one read, under the break lock. */
-function breakStaleLock(file: string, staleText: string): void {
+/** Removes a lock that is still the stale one read, under the break lock; false when another run is doing so. */
+function breakStaleLock(file: string, staleText: string): boolean {
   const breaker = `${file}.break`;
   if (!createExclusive(breaker, JSON.stringify(me))) {
     const other = readOwner(breaker);
     // A breaker killed in its few microseconds of work: its lock is stale too.
     if (other?.owner && !isAlive(other.owner)) rmSync(breaker, { force: true });
-    return;
+    return false;
   }
   try {
     if (readOwner(file)?.text === staleText) rmSync(file, { force: true });
+    return true;
   } finally {
     rmSync(breaker, { force: true });
   }
@@ -122,14 +127,9 @@ export async function withProjectLock<T>(root: string, work: () => Promise<T> | 
       break;
     }
     const held = readOwner(file);
-    if (held?.owner && !isAlive(held.owner)) {
-      breakStaleLock(file, held.text);
-      continue;
-    }
-    if (held && !held.owner && Date.now() - safeMtime(file) > 10_000) {
-      breakStaleLock(file, held.text); // not a lock this generator writes: left by something else long ago
-      continue;
-    }
+    // A lock whose run is gone, or one this generator does not write, left by something long ago.
+    const stale = held && (held.owner ? !isAlive(held.owner) : Date.now() - safeMtime(file) > 10_000);
+    if (stale && breakStaleLock(file, held.text)) continue;
     const who = held?.owner ? `pid ${held.owner.pid}, started ${held.owner.started}` : 'unknown owner';
     if (!told && onWait && Date.now() - start > 1000) {
       told = true;
