@@ -1,6 +1,6 @@
 // The OpenAPI document is the single source of truth for routes. It is edited as a parsed document
 // (the `yaml` package keeps the user's comments, order, extensions and hand-written operations).
-import { isMap, parseDocument, type Document } from 'yaml';
+import { isAlias, isMap, isScalar, parseDocument, type Document } from 'yaml';
 import { EXTENSION, readRoutesFromDocument, type Operation as ContractOperation } from 'traced-api-devkit';
 import type { EndpointConfig } from './config.js';
 import { InputError } from './errors.js';
@@ -10,6 +10,38 @@ export { EXTENSION };
 /** Terraform reads the document through templatefile(): user text must not open an interpolation. */
 export function escapeTerraformTemplate(text: string): string {
   return text.replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
+}
+
+/** How the user wrote the document, kept when it is written back: a BOM, CRLF line endings, JSON. */
+export interface DocumentStyle {
+  bom: boolean;
+  crlf: boolean;
+  json: boolean;
+  /** JSON's indent as the user had it ('' for one line). */
+  jsonIndent: string;
+  finalNewline: boolean;
+}
+
+/** The document's style, and its text without a BOM and with LF line endings (what the parser and the edit see). */
+export function documentStyle(text: string): { style: DocumentStyle; body: string } {
+  const bom = text.startsWith('\uFEFF');
+  const withoutBom = bom ? text.slice(1) : text;
+  const crlf = withoutBom.includes('\r\n');
+  const body = crlf ? withoutBom.replace(/\r\n/g, '\n') : withoutBom;
+  const json = /^\s*\{/.test(body);
+  const jsonIndent = json ? (/\n([ \t]+)"/.exec(body)?.[1] ?? (body.trim().includes('\n') ? '  ' : '')) : '';
+  return { style: { bom, crlf, json, jsonIndent, finalNewline: body.endsWith('\n') }, body };
+}
+
+/** The edited document as text, in the user's style; `text` is the YAML printing of `doc`. */
+export function inStyle(style: DocumentStyle, doc: Document, text: string): string {
+  const body = style.json ? `${JSON.stringify(doc.toJS(), null, style.jsonIndent)}${style.finalNewline ? '\n' : ''}` : text;
+  return withStyle(style, body);
+}
+
+/** LF text back in the user's line endings, behind the user's BOM. */
+export function withStyle(style: DocumentStyle, body: string): string {
+  return `${style.bom ? '\uFEFF' : ''}${style.crlf ? body.replace(/\n/g, '\r\n') : body}`;
 }
 
 /** An operation as the routes contract's one reader (traced-api-devkit) reads it. */
@@ -103,14 +135,29 @@ export function operationFor(endpoint: EndpointConfig, summary: string): Record<
 
 /** Adds the endpoint's operation to the parsed document, keeping everything else as it was; the new text. */
 export function addOperation(doc: Document, endpoint: EndpointConfig, summary: string): string {
-  let paths = doc.get('paths');
+  let paths = doc.get('paths', true);
+  if (isAlias(paths)) {
+    throw new InputError(
+      `The OpenAPI document's "paths" is the YAML alias *${paths.source}: an operation added there would change what the anchor &${paths.source} holds. ` +
+        'Write the path items out under paths, then run this again.',
+    );
+  }
+  if (isMap(paths) && paths.items.some((pair) => isScalar(pair.key) && pair.key.value === '<<')) {
+    throw new InputError('The OpenAPI document merges path items into "paths" with a YAML merge key (<<): write them out under paths, then run this again.');
+  }
   if (!isMap(paths)) {
     doc.set('paths', doc.createNode({}));
     paths = doc.get('paths');
   }
   if (isMap(paths)) paths.flow = false;
   const method = endpoint.method.toLowerCase();
-  const item = doc.getIn(['paths', endpoint.path]);
+  const item = doc.getIn(['paths', endpoint.path], true);
+  if (isAlias(item)) {
+    throw new InputError(
+      `Path ${endpoint.path} in the OpenAPI document is the YAML alias *${item.source}: adding ${endpoint.method} there would change every place that shares the anchor &${item.source}. ` +
+        'Write that path item out in full, then run this again.',
+    );
+  }
   if (isMap(item)) {
     item.flow = false;
     item.set(method, doc.createNode(operationFor(endpoint, summary)));

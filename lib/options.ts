@@ -169,6 +169,84 @@ export const endpointOptions: OptionSpec<EndpointValues>[] = [
   },
 ];
 
+/** Options every command takes besides its values; Yeoman's own (help, skip-install, skip-cache...) come with it. */
+export const commandOptions = [
+  { name: 'yes', alias: 'y', description: 'Take the default of every value not given; ask nothing' },
+  { name: 'force', description: 'Overwrite files that already exist, without asking' },
+  { name: 'dry-run', description: 'Print the files this would create or change, and write nothing' },
+] as const;
+
+/** Keys that Yeoman, yo and the app generator pass to a generator themselves: not typed by the user. */
+const PASSED_BY_RUNNERS = new Set([
+  'env', 'resolved', 'namespace', 'namespaceId', '_meta', 'sharedData', 'forwardErrorToEnvironment', 'skipLocalCache',
+  'localConfigOnly', 'destinationRoot', 'help',
+  // yo's own options (yo --help)
+  'insight', 'color', 'localOnly', 'generators', 'version', 'environmentVersion', 'updateNotifier',
+]);
+
+const kebab = (name: string) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+
+/** Edit distance between two option names. */
+export function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/**
+ * The first option typed that the command does not know, as one line naming it and the closest real
+ * one; undefined when every option is known. `typed` are the raw command-line words (the bin), `given`
+ * the options a runner already parsed (yo, yeoman-test): both are checked.
+ */
+export function unknownOptionMessage(typed: readonly string[], given: Record<string, unknown>, known: readonly string[], command: string): string | undefined {
+  const knownSet = new Set(known);
+  const found: { name: string; negated: boolean }[] = [];
+  for (const word of typed) {
+    if (word === '--') break;
+    const long = /^--(no-)?([^=]+)/.exec(word);
+    if (long) found.push({ name: long[2]!, negated: Boolean(long[1]) && !knownSet.has(`no-${long[2]}`) });
+    else if (/^-[^-\d]/.test(word)) for (const letter of word.slice(1).replace(/=.*/, '')) found.push({ name: letter, negated: false });
+  }
+  for (const [key, value] of Object.entries(given)) {
+    if (!PASSED_BY_RUNNERS.has(key)) found.push({ name: kebab(key), negated: value === false });
+  }
+  const unknown = found.find(({ name, negated }) => !knownSet.has(name) && !(negated && knownSet.has(`no-${name}`)));
+  if (!unknown) return undefined;
+  const shown = unknown.name.length === 1 ? `-${unknown.name}` : `--${unknown.negated ? 'no-' : ''}${unknown.name}`;
+  const candidates = known.filter((name) => name.length > 1);
+  const closest = candidates
+    .map((name) => ({ name, distance: editDistance(unknown.name, name) }))
+    .sort((a, b) => a.distance - b.distance)[0];
+  const near = closest && closest.distance <= Math.max(2, Math.floor(unknown.name.length / 3));
+  const suggestion = near ? `did you mean --${unknown.negated ? 'no-' : ''}${closest.name}?` : `see \`${command} --help\` for the options.`;
+  return `Unknown option ${shown}: ${suggestion} Nothing was written.`;
+}
+
+/**
+ * The project's answers as .yo-rc.json holds them, through the same parsers as typed values: a value
+ * edited there by hand (or by an older version) is refused as a typed one would be.
+ */
+export function parseStoredAnswers(stored: Record<string, unknown>, file = '.yo-rc.json'): AppValues {
+  const values: Record<string, unknown> = {};
+  for (const spec of appOptions) {
+    if (stored[spec.key] === undefined || stored[spec.key] === null) {
+      throw new InputError(`${file} has no ${spec.key}: this project was not written whole by traced-api; generate it again with \`traced-api new\`.`);
+    }
+    try {
+      values[spec.key] = spec.parse(stored[spec.key]);
+    } catch (error) {
+      throw new InputError(`${file}: ${(error as Error).message} Fix it there.`);
+    }
+  }
+  return values as unknown as AppValues;
+}
+
 export type Ask = (spec: OptionSpec<any>, defaultValue: unknown, values: Record<string, unknown>) => Promise<unknown>;
 
 export interface GatherContext {
@@ -225,6 +303,6 @@ export function questionFor(spec: OptionSpec<any>, defaultValue: unknown, values
     }
   };
   if (spec.type === 'boolean') return { type: 'confirm', name: spec.key, message, default: defaultValue ?? true };
-  if (spec.choices) return { type: 'list', name: spec.key, message, choices: [...spec.choices], default: defaultValue };
+  if (spec.choices) return { type: 'select', name: spec.key, message, choices: [...spec.choices], default: defaultValue };
   return { type: 'input', name: spec.key, message, default: defaultValue === undefined ? undefined : String(defaultValue), validate };
 }

@@ -90,6 +90,11 @@ export function parseExpectedRps(value: unknown): number {
 
 export function parseOperationId(value: unknown): string {
   const id = String(value ?? '').trim();
+  if (/^[A-Za-z][A-Za-z0-9]{64,}$/.test(id)) {
+    throw new InputError(
+      `Name ${show(value)} is ${id.length} characters, and an operationId holds at most 64: choose a shorter one with --name (e.g. --name ${id.slice(0, 24)}).`,
+    );
+  }
   if (!/^[A-Za-z][A-Za-z0-9]{0,63}$/.test(id)) {
     throw new InputError(
       `Name ${show(value)} is not allowed: an operationId is 1-64 letters and digits starting with a letter (e.g. getOrdersById).`,
@@ -119,7 +124,7 @@ export function parsePath(value: unknown): { path: string; pathParameters: strin
 
 function pathProblem(path: string): string | undefined {
   if (!path.startsWith('/')) return 'it must start with "/"';
-  if (path.length > 120) return 'it is longer than 120 characters';
+  if (path.length > 120) return `it is ${path.length} characters, longer than the 120 allowed: choose a shorter route (the handler's name comes from it, or from --name)`;
   let depth = 0;
   for (const char of path) {
     depth += char === '{' ? 1 : char === '}' ? -1 : 0;
@@ -138,6 +143,8 @@ function pathProblem(path: string): string | undefined {
       seen.add(param);
     } else if (segment.includes('{') || segment.includes('}')) {
       return `the segment "${segment}" must be a whole {parameter} with a name of letters, digits and underscores`;
+    } else if (segment === '.' || segment === '..') {
+      return `the segment "${segment}" is a dot segment, which clients and API Gateway resolve away`;
     } else if (!STATIC_SEGMENT.test(segment)) {
       return `the segment "${segment}" may hold only letters, digits and . _ ~ -`;
     }

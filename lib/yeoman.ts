@@ -1,6 +1,8 @@
 // The thin glue between the declarative options and Yeoman: registering them and asking them.
 import type Generator from 'yeoman-generator';
-import { gatherValues, questionFor, type OptionSpec } from './options.js';
+import type { FileWrite } from './commit.js';
+import { InputError } from './errors.js';
+import { commandOptions, gatherValues, questionFor, unknownOptionMessage, type OptionSpec } from './options.js';
 
 export function registerOptions(generator: Generator, specs: OptionSpec<any>[]): void {
   for (const spec of specs) {
@@ -12,8 +14,43 @@ export function registerOptions(generator: Generator, specs: OptionSpec<any>[]):
       description: `${spec.description} (default: ${spec.defaultText})`,
     });
   }
-  generator.option('force', { type: Boolean, description: 'Overwrite files that already exist, without asking' });
-  generator.option('yes', { type: Boolean, alias: 'y', description: 'Take the default of every value not given; ask nothing' });
+  for (const option of commandOptions) generator.option(option.name, { type: Boolean, ...option });
+}
+
+/** Refuses an option the command does not know, typed on the bin's command line or passed by yo. */
+export function refuseUnknownOptions(generator: Generator, command: string): void {
+  const internal = generator as unknown as { _args: string[]; _initOptions: Record<string, unknown>; _options: Record<string, { name: string; alias?: string }> };
+  const known = Object.values(internal._options).flatMap((option) => [option.name, ...(option.alias ? [option.alias] : [])]);
+  const message = unknownOptionMessage(internal._args, internal._initOptions, known, command);
+  if (message) throw new InputError(message);
+  const declared = (generator as unknown as { _arguments: { name: string }[] })._arguments;
+  const extra = ((generator as unknown as { args?: unknown[] }).args ?? []).slice(declared.length);
+  if (extra.length > 0) {
+    throw new InputError(
+      `Unexpected argument ${JSON.stringify(String(extra[0]))}: ${command} takes ${declared.map((argument) => `[${argument.name}]`).join(' ')} and options. Nothing was written.`,
+    );
+  }
+}
+
+/** Files written to Yeoman's in-memory file system and not yet to disk: a run writes them itself, all or nothing. */
+export function pendingFiles(generator: Generator): { writes: FileWrite[]; committed: () => void } {
+  type MemFile = { path: string; contents: Buffer | null; state?: string; committed?: boolean };
+  const files = (generator.env.sharedFs.all() as unknown as MemFile[]).filter((file) => file.state === 'modified' || file.state === 'deleted');
+  const deleted = files.find((file) => file.state === 'deleted' || file.contents === null);
+  if (deleted) throw new Error(`${deleted.path} is marked for deletion: traced-api never deletes a file.`);
+  return {
+    writes: files.map((file) => ({ path: file.path, contents: file.contents! })),
+    committed: () => {
+      for (const file of files) {
+        delete file.state;
+        file.committed = true;
+      }
+    },
+  };
+}
+
+export function isDryRun(generator: Generator): boolean {
+  return optionValue(generator, 'dry-run') === true;
 }
 
 /** A terminal, or a test adapter that answers, can take questions; anything else must not hang. */

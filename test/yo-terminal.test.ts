@@ -23,7 +23,7 @@ if (!reachable) console.warn(`\n*** SKIPPED: yo drops root privileges and could 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.skipIf(!hasTmux || !reachable)('yo traced-api in a terminal', () => {
-  it('asks every question, takes typed answers and writes the project', async () => {
+  it('asks every question, takes typed answers and writes the project, with no deprecation line on the screen', async () => {
     const dir = tempDir('traced-api-yo-');
     // yo drops root privileges: everything it writes must be writable by anyone.
     mkdirSync(join(dir, 'home'));
@@ -64,6 +64,8 @@ describe.skipIf(!hasTmux || !reachable)('yo traced-api in a terminal', () => {
       const shown = await waitFor(/EXIT:\d+/, 60_000);
       expect(shown).toContain('EXIT:0');
       expect(shown).toContain('Created term-api/');
+      // Nothing on the user's screen that is not about their project: no deprecation, no false statement.
+      expect(shown).not.toMatch(/deprecated|No package manager install/i);
     } finally {
       spawnSync('tmux', ['kill-session', '-t', session]);
     }

@@ -1,8 +1,10 @@
 // `yo traced-api [name]`: gathers the answers, writes the project, and adds the example endpoint
 // through the endpoint generator, so both share one code path.
 import { existsSync, readdirSync } from 'node:fs';
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Generator from 'yeoman-generator';
+import { commitNewProject, removeStaleStaging } from '../../lib/commit.js';
 import type { ProjectAnswers, ProjectConfig } from '../../lib/config.js';
 import { InputError } from '../../lib/errors.js';
 import { escapeTerraformTemplate } from '../../lib/openapi.js';
@@ -10,7 +12,7 @@ import { appOptions, type AppValues } from '../../lib/options.js';
 import { packageJsonFor, projectConfig } from '../../lib/project.js';
 import { DEFAULT_EXPECTED_RPS, describeEstimate, estimateRule, samplingWarnings } from '../../lib/sampling.js';
 import { loadVersions, templatesRoot } from '../../lib/versions.js';
-import { gather, optionValue, registerOptions } from '../../lib/yeoman.js';
+import { gather, isDryRun, optionValue, pendingFiles, refuseUnknownOptions, registerOptions } from '../../lib/yeoman.js';
 import { OPENAPI_SKELETON, projectFiles } from '../../lib/templates.js';
 import { skeletonIndex } from '../../lib/openapi-index.js';
 import EndpointGenerator from '../endpoint/index.js';
@@ -20,11 +22,19 @@ export const EXAMPLE_ENDPOINT = { method: 'POST', path: '/orders', name: 'create
 
 export default class AppGenerator extends Generator {
   declare project: ProjectConfig;
+  declare committedOnce: boolean;
 
   constructor(args: string[], options: any) {
     super(args, options);
     registerOptions(this, appOptions);
     this.sourceRoot(templatesRoot);
+    // The project is written whole by commit(); `npm install` is install()'s, not the environment's.
+    // Only the methods named after Yeoman's run loop are tasks; the others are this class's helpers.
+    this.setFeatures({ tasksMatchingPriority: true, customCommitTask: () => this.commit(), customInstallTask: true });
+  }
+
+  initializing() {
+    refuseUnknownOptions(this, 'traced-api new');
   }
 
   async prompting() {
@@ -33,10 +43,11 @@ export default class AppGenerator extends Generator {
     if (existsSync(target) && readdirSync(target).length > 0) {
       throw new InputError(`Folder ./${values.name}/ already exists and is not empty: choose another project name or remove the folder.`);
     }
+    if (!isDryRun(this)) removeStaleStaging(target);
     this.project = projectConfig(values as ProjectAnswers, loadVersions());
   }
 
-  configuring() {
+  async configuring() {
     this.destinationRoot(this.destinationPath(this.project.name));
     const { names, defaultRulePriority, versions, ...answers } = this.project;
     this.config.set({ ...answers, defaultRulePriority });
@@ -46,13 +57,15 @@ export default class AppGenerator extends Generator {
     const skeleton = this.fs.read(this.destinationPath(OPENAPI_SKELETON.target))!;
     // The class itself, already loaded (yeoman-generator takes { Generator, path } here; its types list a path only).
     const endpoint = { Generator: EndpointGenerator, path: fileURLToPath(new URL('../endpoint/index.js', import.meta.url)) };
-    this.composeWith(endpoint as unknown as string, {
+    // Awaited: its tasks are queued before this run loop moves on to writing and committing.
+    await this.composeWith(endpoint as unknown as string, {
       generatorArgs: [EXAMPLE_ENDPOINT.method, EXAMPLE_ENDPOINT.path],
       generatorOptions: {
         name: EXAMPLE_ENDPOINT.name,
         publish: this.project.sns,
         yes: true,
         quiet: true,
+        insideNew: true,
         skipInstall: true,
         destinationRoot: this.destinationRoot(),
         // What the endpoint generator would parse the skeleton for (lib/openapi-index.ts).
@@ -71,12 +84,33 @@ export default class AppGenerator extends Generator {
     this.fs.writeJSON(this.destinationPath('package.json'), packageJsonFor(this.project));
   }
 
+  /**
+   * Yeoman's commit, replaced: the project is written into a hidden folder beside ./<name>/ and
+   * renamed into place whole, so an interrupted run leaves no half project (lib/commit.ts).
+   */
+  private commit() {
+    // Yeoman queues its commit again when a file changes during it: once is all.
+    if (this.committedOnce) return;
+    this.committedOnce = true;
+    const root = this.destinationRoot();
+    const { writes, committed } = pendingFiles(this);
+    const shown = (path: string) => relative((this.env as { logCwd?: string }).logCwd ?? process.cwd(), path);
+    if (isDryRun(this)) {
+      this.log([...writes.map((write) => `would create ${shown(write.path)}`), 'Nothing was written (--dry-run).'].join('\n'));
+    } else {
+      commitNewProject(root, writes);
+      for (const write of writes) this.log.create(shown(write.path));
+    }
+    committed();
+  }
+
   install() {
-    if (optionValue(this, 'skip-install')) return;
+    if (optionValue(this, 'skip-install') || isDryRun(this)) return;
     return this.spawn('npm', ['install', '--no-audit', '--no-fund'], { cwd: this.destinationRoot() });
   }
 
   end() {
+    if (isDryRun(this)) return;
     const lines = [
       '',
       `Created ${this.project.name}/: a traced API on API Gateway (REST) + Lambda (${this.project.runtime}, tracing ${this.project.tracingMode})` +

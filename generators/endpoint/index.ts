@@ -1,23 +1,29 @@
 // `yo traced-api:endpoint [method] [path]`: adds one route end to end (operation in the OpenAPI
 // document, handler, test, sampling rule); Terraform picks it up from the document.
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import Generator from 'yeoman-generator';
 import type { Document as YamlDocument } from 'yaml';
-import type { EndpointConfig, ProjectConfig } from '../../lib/config.js';
+import { stringify } from 'yaml';
+import { commitFiles, JOURNAL_FILE, recoverInterruptedRun, withProjectLock } from '../../lib/commit.js';
+import type { EndpointConfig, ProjectAnswers, ProjectConfig } from '../../lib/config.js';
 import { InputError } from '../../lib/errors.js';
-import { addOperation, checkNewEndpoint, listOperations, parseOpenApi, type Operation } from '../../lib/openapi.js';
+import {
+  addOperation, checkNewEndpoint, documentStyle, inStyle, listOperations, operationFor, parseOpenApi, withStyle, type DocumentStyle, type Operation,
+} from '../../lib/openapi.js';
 import { addOperationFast, findIndex, indexOf, operationOf, saveIndex, type OpenApiIndex } from '../../lib/openapi-index.js';
-import { endpointOptions, type EndpointValues } from '../../lib/options.js';
+import { endpointOptions, parseStoredAnswers, type EndpointValues } from '../../lib/options.js';
 import { CONFIG_KEY, endpointConfig, projectConfig } from '../../lib/project.js';
 import { operationIdFor } from '../../lib/names.js';
 import { DEFAULT_EXPECTED_RPS, describeEstimate, estimateRule, nextFreePriority, samplingWarnings } from '../../lib/sampling.js';
 import { endpointFiles } from '../../lib/templates.js';
 import { loadVersions, templatesRoot } from '../../lib/versions.js';
-import { canAsk, gather, optionValue, registerOptions } from '../../lib/yeoman.js';
+import { canAsk, gather, isDryRun, optionValue, pendingFiles, refuseUnknownOptions, registerOptions } from '../../lib/yeoman.js';
 import type { HttpMethod } from '../../lib/config.js';
 
 const OPENAPI = 'openapi/openapi.yaml';
+/** Files every project of every version has: one missing means a run of an older version was interrupted. */
+const PROJECT_FILES = ['package.json', 'terraform/versions.tf', 'terraform/variables.tf', 'terraform/api.tf', 'terraform/lambda.tf', 'terraform/iam.tf', 'terraform/sampling.tf', 'terraform/outputs.tf'];
 
 /** The nearest folder, from here up, whose .yo-rc.json belongs to this generator. */
 function projectRoot(start: string): string | undefined {
@@ -31,21 +37,30 @@ function projectRoot(start: string): string | undefined {
 export default class EndpointGenerator extends Generator {
   declare project: ProjectConfig;
   declare document: string;
+  declare style: DocumentStyle;
+  declare body: string;
   declare parsed: YamlDocument | undefined;
   declare index: OpenApiIndex | undefined;
   declare nextIndex: OpenApiIndex | undefined;
   declare operations: Operation[];
   declare endpoint: EndpointConfig;
   declare expectedRps: number;
+  declare priorityGiven: boolean;
+  /** Run by `new` for its example endpoint, into a project nobody else sees yet: `new` commits it. */
+  declare insideNew: boolean;
 
   constructor(args: string[], options: any) {
     super(args, options);
     registerOptions(this, endpointOptions);
     this.option('quiet', { type: Boolean, hide: true, description: 'Print no estimate (used when the app generator adds its example)' });
     this.sourceRoot(templatesRoot);
+    this.insideNew = options?.insideNew === true;
+    // Only the methods named after Yeoman's run loop are tasks; the others are this class's helpers.
+    this.setFeatures({ tasksMatchingPriority: true, ...(this.insideNew ? {} : { customCommitTask: () => this.commit(), customInstallTask: true }) });
   }
 
-  initializing() {
+  async initializing() {
+    if (!this.insideNew) refuseUnknownOptions(this, 'traced-api endpoint');
     // Like git, work from the project's root when run from one of its folders.
     if (!this.fs.exists(this.destinationPath('.yo-rc.json'))) {
       const root = projectRoot(this.destinationRoot());
@@ -58,17 +73,52 @@ export default class EndpointGenerator extends Generator {
         `${this.destinationRoot()} is not a generated traced-api project (no .yo-rc.json with "${CONFIG_KEY}" and ${OPENAPI}): run this inside a project made by \`yo traced-api\`.`,
       );
     }
-    this.project = projectConfig(answers, loadVersions());
-    this.document = this.fs.read(this.destinationPath(OPENAPI))!;
+    this.project = projectConfig(parseStoredAnswers(answers) as ProjectAnswers, loadVersions());
+    const root = this.destinationRoot();
+    if (!this.insideNew && !isDryRun(this) && existsSync(join(root, JOURNAL_FILE))) {
+      const note = await withProjectLock(root, () => recoverInterruptedRun(root), { onWait: (message) => this.log(message) });
+      if (note) this.log(note);
+    }
+    this.readDocument(this.fs.read(this.destinationPath(OPENAPI))!, (this.options as { openapiIndex?: OpenApiIndex }).openapiIndex);
+    if (!this.insideNew) this.refuseIncompleteProject();
+  }
+
+  /** The document as it is now; the style the user wrote it in is kept when it is written back. */
+  private readDocument(text: string, given?: OpenApiIndex) {
+    this.document = text;
+    ({ style: this.style, body: this.body } = documentStyle(text));
     // The document as this generator last wrote it needs no parse (lib/openapi-index.ts); otherwise it
-    // is parsed once, here, and edited in writing().
-    this.index = findIndex(this.document, (this.options as { openapiIndex?: OpenApiIndex }).openapiIndex);
-    this.parsed = this.index ? undefined : parseOpenApi(this.document, OPENAPI);
+    // is parsed once, here, and edited when the run commits.
+    this.index = this.style.json ? undefined : findIndex(this.body, given);
+    this.parsed = this.index ? undefined : parseOpenApi(this.body, OPENAPI);
     this.operations = this.index ? this.index.operations : listOperations(this.parsed!, this.project.names.prefix);
+  }
+
+  /**
+   * A project an interrupted run of an older version left half-written is named, never built upon:
+   * files every project has are missing (refused), or operations have no handler (named: an operation
+   * written by hand may be waiting for its handler).
+   */
+  private refuseIncompleteProject() {
+    const missing = PROJECT_FILES.filter((file) => !existsSync(this.destinationPath(file)));
+    if (missing.length > 0) {
+      throw new InputError(
+        `${this.destinationRoot()} is incomplete: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing, as an interrupted run of an older traced-api leaves it. ` +
+          'Restore them (or generate the project again with `traced-api new` and bring your changes over) before adding endpoints.',
+      );
+    }
+    const handlerless = this.operations.filter((op) => !existsSync(this.destinationPath(`src/handlers/${op.operationId}.ts`)));
+    if (handlerless.length > 0) {
+      this.log(
+        `Note: ${handlerless.map((op) => `${op.method} ${op.path} (${op.operationId})`).join(', ')} ${handlerless.length === 1 ? 'has' : 'have'} no handler in src/handlers/ ` +
+          '(an interrupted run of an older traced-api leaves an operation so): write it, or remove the operation, before you deploy.',
+      );
+    }
   }
 
   async prompting() {
     const project = this.project;
+    this.priorityGiven = optionValue(this, 'priority') !== undefined;
     const values = await gather<EndpointValues>(this, endpointOptions, {
       name: (v) => operationIdFor(String(v.method), String(v.path)),
       expectedRps: () => DEFAULT_EXPECTED_RPS,
@@ -81,52 +131,123 @@ export default class EndpointGenerator extends Generator {
       throw new InputError('--publish needs an SNS topic, and this project was generated with --no-sns: use --no-publish.');
     }
     this.expectedRps = values.expectedRps;
-    this.endpoint = endpointConfig(project, {
+    this.values = values;
+    this.endpoint = this.endpointFor(values.priority);
+    checkNewEndpoint(this.operations, this.endpoint);
+    await this.refuseSilentOverwrite();
+  }
+
+  declare values: EndpointValues;
+  declare committedOnce: boolean;
+
+  private endpointFor(priority: number): EndpointConfig {
+    const { values } = this;
+    return endpointConfig(this.project, {
       method: values.method as HttpMethod,
       path: values.path,
       operationId: values.name,
       publish: values.publish,
       reservoir: values.reservoir,
       fixedRate: values.fixedRate,
-      priority: values.priority,
+      priority,
     });
-    checkNewEndpoint(this.operations, this.endpoint);
-    this.refuseSilentOverwrite();
   }
 
-  /** A handler or test already on disk is the user's: without a terminal to ask, only --force replaces it. */
-  private refuseSilentOverwrite() {
-    if (canAsk(this) || optionValue(this, 'force')) return;
+  /** A handler or test already on disk is the user's: it is replaced with --force, or when the user says so. */
+  private async refuseSilentOverwrite() {
+    if (optionValue(this, 'force')) return;
     for (const file of endpointFiles(this.endpoint)) {
-      if (this.fs.exists(this.destinationPath(file.target))) {
-        throw new InputError(`${file.target} already exists and would be overwritten: move it away, or pass --force to replace it.`);
+      if (!existsSync(this.destinationPath(file.target))) continue;
+      if (canAsk(this) && !optionValue(this, 'yes')) {
+        const { overwrite } = await this.prompt([{ type: 'confirm', name: 'overwrite', message: `${file.target} already exists: replace it?`, default: false }]);
+        if (overwrite) continue;
       }
+      throw new InputError(`${file.target} already exists and would be overwritten: move it away, or pass --force to replace it.`);
     }
+  }
+
+  private get summary() {
+    const { endpoint } = this;
+    return `${endpoint.method} ${endpoint.path}${endpoint.publish ? ', publishing an event to SNS' : ''}`;
   }
 
   writing() {
-    const { endpoint } = this;
-    const summary = `${endpoint.method} ${endpoint.path}${endpoint.publish ? ', publishing an event to SNS' : ''}`;
-    const document = this.destinationPath(OPENAPI);
-    const fast = this.index && addOperationFast(this.document, this.index, endpoint, summary);
-    if (fast) {
-      this.fs.write(document, fast.text);
-      this.nextIndex = fast.index;
-    } else {
-      const doc = this.parsed ?? parseOpenApi(this.document, OPENAPI);
-      const text = addOperation(doc, endpoint, summary);
-      this.fs.write(document, text);
-      this.nextIndex = indexOf(doc, text, [...this.operations, operationOf(endpoint)]);
-    }
-    // An edit of the parsed document that keeps every line of the user's: not a conflict to ask about.
-    (this.env.sharedFs.get(document) as { conflicter?: string }).conflicter = 'force';
-    const data = { ...this.project, endpoint };
-    for (const file of endpointFiles(endpoint)) {
+    const data = { ...this.project, endpoint: this.endpoint };
+    for (const file of endpointFiles(this.endpoint)) {
       this.renderTemplate(file.template, file.target, data);
     }
+    // Inside `new`, nobody else sees the project yet: the document is edited now and `new` commits it all.
+    if (this.insideNew) this.fs.write(this.destinationPath(OPENAPI), this.editedDocument());
+  }
+
+  /** The document with the endpoint's operation added, in the user's style. */
+  private editedDocument(): string {
+    const { endpoint, summary } = this;
+    const fast = this.index && addOperationFast(this.body, this.index, endpoint, summary);
+    if (fast) {
+      this.nextIndex = fast.index;
+      return withStyle(this.style, fast.text);
+    }
+    const doc = this.parsed ?? parseOpenApi(this.body, OPENAPI);
+    const text = addOperation(doc, endpoint, summary);
+    if (!this.style.json) this.nextIndex = indexOf(doc, text, [...this.operations, operationOf(endpoint)]);
+    return inStyle(this.style, doc, text);
+  }
+
+  /**
+   * Yeoman's commit, replaced: under the project's lock, the document is read again (another run may
+   * have added an operation since this one read it), the checks run again on it, and every file is
+   * written all or nothing (lib/commit.ts), the document last.
+   */
+  private async commit() {
+    // Yeoman queues its commit again when a file changes during it, as the document does here: once is all.
+    if (this.committedOnce) return;
+    this.committedOnce = true;
+    const root = this.destinationRoot();
+    const document = this.destinationPath(OPENAPI);
+    if (isDryRun(this)) return this.printPlan();
+    const wait = { onWait: (message: string) => this.log(message) };
+    await withProjectLock(root, () => {
+      const note = recoverInterruptedRun(root);
+      if (note) this.log(note);
+      const text = readFileSync(document, 'utf8');
+      if (text !== this.document) {
+        this.readDocument(text);
+        const priority = this.priorityGiven
+          ? this.endpoint.sampling.priority
+          : nextFreePriority(this.operations.flatMap((op) => op.sampling?.priority ?? []), this.project.defaultRulePriority);
+        this.endpoint = this.endpointFor(priority);
+        checkNewEndpoint(this.operations, this.endpoint);
+      }
+      this.fs.write(document, this.editedDocument());
+      const { writes, committed } = pendingFiles(this);
+      // The document last: once it names the operation, the operation's handler is there.
+      writes.sort((a, b) => Number(a.path === document) - Number(b.path === document));
+      const statuses = writes.map((write) => (existsSync(write.path) ? ('force' as const) : ('create' as const)));
+      commitFiles(root, writes);
+      committed();
+      // Said once it is true.
+      const log = this.log as unknown as Record<'create' | 'force', (path: string) => void>;
+      const cwd = (this.env as { logCwd?: string }).logCwd ?? root;
+      writes.forEach((write, i) => log[statuses[i]!](relative(cwd, write.path)));
+    }, wait);
+  }
+
+  /** --dry-run: what the run would create or change, and nothing written. */
+  private printPlan() {
+    const lines = endpointFiles(this.endpoint).map((file) =>
+      `${existsSync(this.destinationPath(file.target)) ? 'would replace' : 'would create'} ${file.target}`,
+    );
+    const operation = stringify({ [this.endpoint.path]: { [this.endpoint.method.toLowerCase()]: operationFor(this.endpoint, this.summary) } }, { lineWidth: 0 });
+    lines.push(`would change ${OPENAPI}: add under paths`, ...operation.trimEnd().split('\n').map((line) => `    ${line}`));
+    lines.push('Nothing was written (--dry-run).');
+    this.log(lines.join('\n'));
+    const { committed } = pendingFiles(this);
+    committed();
   }
 
   end() {
+    if (isDryRun(this)) return;
     // The document is on disk now: the next run can skip its parse.
     if (this.nextIndex) saveIndex(this.nextIndex);
     if (optionValue(this, 'quiet')) return;

@@ -1,6 +1,6 @@
 // Runs the generators the way users do: yeoman-test for `yo`-style runs, the package's bin as a
 // child process without a terminal.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,6 +55,25 @@ export function runBin(args: string[], cwd: string, env: Record<string, string> 
     timeout: 120_000,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * The package's bin as a process of its own, without waiting: several run at once. `killAfterMs`
+ * sends SIGKILL that long after the start (a run interrupted the hard way).
+ */
+export function startBin(args: string[], cwd: string, options: { killAfterMs?: number; spawn?: SpawnOptions } = {}): Promise<BinResult & { signal: NodeJS.Signals | null }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], ...options.spawn });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (chunk) => (stdout += chunk));
+    child.stderr!.on('data', (chunk) => (stderr += chunk));
+    const timer = options.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), options.killAfterMs);
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      resolve({ status, signal, stdout, stderr });
+    });
+  });
 }
 
 /** Every file under a folder with a hash of its bytes: two snapshots are equal when nothing changed. */

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { getExpressionAst, parse as parseHcl } from '@cdktn/hcl2json';
 import { format as formatHcl } from '@cdktn/hcl-tools';
+import { editDistance as optionEditDistance } from '../../lib/options.js';
 
 // ---------------------------------------------------------------------------------------------
 // Problems
@@ -1200,14 +1201,5 @@ function suggest(name: string, known: string[]): string {
 }
 
 function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 8) return Infinity;
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
+  return Math.abs(a.length - b.length) > 8 ? Infinity : optionEditDistance(a, b);
 }
