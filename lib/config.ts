@@ -53,6 +53,8 @@ export interface ProjectConfig extends ProjectAnswers {
 export interface SamplingSettings {
   ruleName: string;
   priority: number;
+  /** The priority as the generator chose it: while `priority` equals it, the generator may renumber the rule. */
+  generatorPriority?: number;
   reservoirSize: number;
   fixedRate: number;
 }

@@ -17,7 +17,7 @@ export interface Operation {
   path: string;
   operationId: string;
   functionName?: string;
-  sampling?: { ruleName: string; priority: number; reservoirSize: number; fixedRate: number };
+  sampling?: { ruleName: string; priority: number; generatorPriority?: number; reservoirSize: number; fixedRate: number };
 }
 
 export function parseOpenApi(text: string, file = 'openapi/openapi.yaml'): Document {

@@ -23,6 +23,8 @@ export interface EndpointAnswers {
   reservoir: number;
   fixedRate: number;
   priority: number;
+  /** The generator chose the priority (recorded, so that it may renumber it later). */
+  priorityChosenByGenerator?: boolean;
 }
 
 export function endpointConfig(project: Pick<ProjectConfig, 'names'>, answers: EndpointAnswers): EndpointConfig {
@@ -36,6 +38,7 @@ export function endpointConfig(project: Pick<ProjectConfig, 'names'>, answers: E
     sampling: {
       ruleName: samplingRuleName(project.names.prefix, answers.operationId),
       priority: answers.priority,
+      ...(answers.priorityChosenByGenerator ? { generatorPriority: answers.priority } : {}),
       reservoirSize: answers.reservoir,
       fixedRate: answers.fixedRate,
     },

@@ -10,8 +10,9 @@ import { addOperation, checkNewEndpoint, listOperations, parseOpenApi, type Oper
 import { addOperationFast, findIndex, indexOf, operationOf, saveIndex, type OpenApiIndex } from '../../lib/openapi-index.js';
 import { endpointOptions, type EndpointValues } from '../../lib/options.js';
 import { CONFIG_KEY, endpointConfig, projectConfig } from '../../lib/project.js';
-import { operationIdFor } from '../../lib/names.js';
-import { DEFAULT_EXPECTED_RPS, describeEstimate, estimateRule, nextFreePriority, samplingWarnings } from '../../lib/sampling.js';
+import { operationIdFor, samplingRuleName } from '../../lib/names.js';
+import { DEFAULT_EXPECTED_RPS, describeEstimate, estimateRule, samplingWarnings } from '../../lib/sampling.js';
+import { apiDefaultRule, applyMoves, movedOperations, planPriorities, type PriorityPlan } from '../../lib/sampling-rules.js';
 import { endpointFiles } from '../../lib/templates.js';
 import { loadVersions, templatesRoot } from '../../lib/versions.js';
 import { canAsk, gather, optionValue, registerOptions } from '../../lib/yeoman.js';
@@ -28,6 +29,14 @@ function projectRoot(start: string): string | undefined {
   }
 }
 
+/** The new rule's priority and the generator's own numbers it moves (lib/sampling-rules.ts). */
+function priorityPlan(project: ProjectConfig, operations: Operation[], values: Partial<EndpointValues>, priority?: number): PriorityPlan {
+  const { names, defaultRulePriority } = project;
+  const method = values.method as HttpMethod;
+  const ruleName = samplingRuleName(names.prefix, String(values.name ?? operationIdFor(method, String(values.path))));
+  return planPriorities(operations, { method, path: String(values.path), ruleName, priority }, apiDefaultRule(names.defaultRule, defaultRulePriority));
+}
+
 export default class EndpointGenerator extends Generator {
   declare project: ProjectConfig;
   declare document: string;
@@ -37,6 +46,7 @@ export default class EndpointGenerator extends Generator {
   declare operations: Operation[];
   declare endpoint: EndpointConfig;
   declare expectedRps: number;
+  declare priorities: PriorityPlan;
 
   constructor(args: string[], options: any) {
     super(args, options);
@@ -74,22 +84,33 @@ export default class EndpointGenerator extends Generator {
       expectedRps: () => DEFAULT_EXPECTED_RPS,
       reservoir: () => project.reservoir,
       fixedRate: () => project.fixedRate,
-      priority: () => nextFreePriority(this.operations.flatMap((op) => op.sampling?.priority ?? []), project.defaultRulePriority),
+      priority: (v) => priorityPlan(project, this.operations, v as Partial<EndpointValues>).priority,
       publish: () => project.sns,
     });
     if (values.publish && !project.sns) {
       throw new InputError('--publish needs an SNS topic, and this project was generated with --no-sns: use --no-publish.');
     }
     this.expectedRps = values.expectedRps;
-    this.endpoint = endpointConfig(project, {
+    const answers = {
       method: values.method as HttpMethod,
       path: values.path,
       operationId: values.name,
       publish: values.publish,
       reservoir: values.reservoir,
       fixedRate: values.fixedRate,
-      priority: values.priority,
+    };
+    // What is wrong with the route itself comes first; then its rule's place among the others.
+    checkNewEndpoint(this.operations, endpointConfig(project, { ...answers, priority: Number.NaN }));
+    // A priority the user gave (or typed over the one offered) is the user's; otherwise the generator's.
+    const offered = priorityPlan(project, this.operations, values).priority;
+    const userPriority = optionValue(this, 'priority') !== undefined || values.priority !== offered ? values.priority : undefined;
+    this.priorities = priorityPlan(project, this.operations, values, userPriority);
+    this.endpoint = endpointConfig(project, {
+      ...answers,
+      priority: this.priorities.priority,
+      priorityChosenByGenerator: this.priorities.chosenByGenerator,
     });
+    this.operations = movedOperations(this.operations, this.priorities.moves);
     checkNewEndpoint(this.operations, this.endpoint);
     this.refuseSilentOverwrite();
   }
@@ -108,12 +129,14 @@ export default class EndpointGenerator extends Generator {
     const { endpoint } = this;
     const summary = `${endpoint.method} ${endpoint.path}${endpoint.publish ? ', publishing an event to SNS' : ''}`;
     const document = this.destinationPath(OPENAPI);
-    const fast = this.index && addOperationFast(this.document, this.index, endpoint, summary);
+    // Moving other rules' priorities edits their operations: the parsing path.
+    const fast = this.index && this.priorities.moves.length === 0 && addOperationFast(this.document, this.index, endpoint, summary);
     if (fast) {
       this.fs.write(document, fast.text);
       this.nextIndex = fast.index;
     } else {
       const doc = this.parsed ?? parseOpenApi(this.document, OPENAPI);
+      applyMoves(doc, this.priorities.moves);
       const text = addOperation(doc, endpoint, summary);
       this.fs.write(document, text);
       this.nextIndex = indexOf(doc, text, [...this.operations, operationOf(endpoint)]);
@@ -137,6 +160,8 @@ export default class EndpointGenerator extends Generator {
         '',
         `Added ${endpoint.method} ${endpoint.path} (${endpoint.operationId}): src/handlers/${endpoint.operationId}.ts, its test, and sampling rule ` +
           `${endpoint.sampling.ruleName} (priority ${endpoint.sampling.priority}, reservoir ${endpoint.sampling.reservoirSize}/s, fixed rate ${endpoint.sampling.fixedRate}).`,
+        ...this.priorities.moves.map((move) => `Renumbered the sampling rule of ${move.method} ${move.path}: priority ${move.from} -> ${move.priority} (narrower routes first).`),
+        ...this.priorities.alreadyHidden.map((line) => `Warning: ${line} (set by hand in ${OPENAPI}).`),
         describeEstimate('Its X-Ray cost on its own', estimateRule({ reservoir: endpoint.sampling.reservoirSize, fixedRate: endpoint.sampling.fixedRate }, this.expectedRps)),
         ...samplingWarnings(rules, this.project.apiTracing),
         'Next: npm run build && npm test, then npm run deploy.',
