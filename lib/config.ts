@@ -12,6 +12,8 @@ export const DEFAULT_RULE_PRIORITY = 9000;
 export const FIRST_ENDPOINT_PRIORITY = 100;
 /** X-Ray's default quota of custom sampling rules per region. */
 export const SAMPLING_RULE_QUOTA = 25;
+/** From this many rules (the API default rule included) a project warns that it nears the quota. */
+export const SAMPLING_RULE_WARNING = SAMPLING_RULE_QUOTA - 5;
 
 export interface Versions {
   dependencies: Record<string, string>;

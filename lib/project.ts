@@ -61,6 +61,8 @@ export function packageJsonFor(project: ProjectConfig): Record<string, unknown> 
       dev: 'node scripts/run.mjs src/dev/main.ts',
       traces: 'node scripts/run.mjs src/traces/main.ts',
       deploy: 'npm run build && terraform -chdir=terraform init && terraform -chdir=terraform apply',
+      // Terraform's own tests (terraform/tests/): a mock AWS provider, plans only.
+      'test:infra': 'npm run build && terraform -chdir=terraform init -backend=false -input=false && terraform -chdir=terraform test',
     },
     dependencies: project.versions.dependencies,
     devDependencies: project.versions.devDependencies,

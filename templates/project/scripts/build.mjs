@@ -1,10 +1,12 @@
-// Bundles every src/handlers/<operationId>.ts to dist/<operationId>/index.js, the zip Terraform deploys.
+// Bundles every src/handlers/<operationId>.ts to dist/<operationId>/index.js and zips that folder to
+// dist/<operationId>.zip, the file Terraform deploys (scripts/zip.mjs: the same sources, the same bytes).
 // CommonJS, the format aws-xray-sdk-core is written for; the AWS SDK v3 is left out because the Lambda
 // Node.js runtime provides it.
 import { build } from 'esbuild';
 import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { zip } from './zip.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const srcDir = path.join(root, 'src');
@@ -100,5 +102,10 @@ await writeFile(path.join(outdir, 'package.json'), '{ "type": "commonjs" }\n');
 for (const { out } of entryPoints) {
   const file = path.join(outdir, `${out}.js`);
   const { size } = await stat(file);
-  console.log(`${path.relative(root, file)}  ${(size / 1024).toFixed(1)} KiB`);
+  const folder = path.dirname(file);
+  const names = (await readdir(folder)).sort();
+  const archive = zip(await Promise.all(names.map(async (name) => ({ name, data: await readFile(path.join(folder, name)) }))));
+  const zipFile = `${folder}.zip`;
+  await writeFile(zipFile, archive);
+  console.log(`${path.relative(root, file)}  ${(size / 1024).toFixed(1)} KiB  ->  ${path.relative(root, zipFile)}  ${(archive.length / 1024).toFixed(1)} KiB`);
 }
