@@ -55,8 +55,14 @@ export function checkUrlPath(path: string): void {
 
 const involves = (hidden: Hidden, ruleName: string) => hidden.by.ruleName === ruleName || hidden.hidden.ruleName === ruleName;
 
-function plan(existing: OrderedRule[], added: OrderedRule, defaultRule: OrderedRule) {
-  const { rules, hidden } = renumber([...existing, added, defaultRule], FIRST_ENDPOINT_PRIORITY);
+/** The API the rules sample: its default rule, and its stage, whose name prefixes the paths X-Ray matches. */
+export interface ApiRules {
+  defaultRule: OrderedRule;
+  stage: string;
+}
+
+function plan(existing: OrderedRule[], added: OrderedRule, api: ApiRules) {
+  const { rules, hidden } = renumber([...existing, added, api.defaultRule], { first: FIRST_ENDPOINT_PRIORITY, stage: api.stage });
   return { rules, mine: hidden.filter((h) => involves(h, added.ruleName)), others: hidden.filter((h) => !involves(h, added.ruleName)) };
 }
 
@@ -64,7 +70,7 @@ function plan(existing: OrderedRule[], added: OrderedRule, defaultRule: OrderedR
  * The new rule's priority and the moves of the generator's own numbers. A user priority that hides a
  * rule, or is hidden by one, whatever the generator's numbers do, is refused with a priority that works.
  */
-export function planPriorities(operations: Operation[], added: NewRule, defaultRule: OrderedRule): PriorityPlan {
+export function planPriorities(operations: Operation[], added: NewRule, api: ApiRules): PriorityPlan {
   checkUrlPath(added.path);
   const existing = operations.flatMap((op) => ruleOf(op) ?? []);
   const rule: OrderedRule = {
@@ -74,10 +80,10 @@ export function planPriorities(operations: Operation[], added: NewRule, defaultR
     priority: added.priority ?? Number.POSITIVE_INFINITY,
     chosenByGenerator: added.priority === undefined,
   };
-  const result = plan(existing, rule, defaultRule);
+  const result = plan(existing, rule, api);
   if (result.mine.length > 0) {
     const conflict = result.mine[0]!;
-    const works = added.priority === undefined ? undefined : workingPriority(existing, rule, defaultRule);
+    const works = added.priority === undefined ? undefined : workingPriority(existing, rule, api);
     throw new InputError(
       `${added.priority === undefined ? 'The new rule' : `--priority ${added.priority}`} would hide a route from its own rule: ${describeHidden(conflict)}. ` +
         (works !== undefined
@@ -101,16 +107,16 @@ export function planPriorities(operations: Operation[], added: NewRule, defaultR
 }
 
 /** The free priority nearest the one asked for with which the new rule neither hides nor is hidden; undefined if none. */
-function workingPriority(existing: OrderedRule[], rule: OrderedRule, defaultRule: OrderedRule): number | undefined {
+function workingPriority(existing: OrderedRule[], rule: OrderedRule, api: ApiRules): number | undefined {
   // The user's rules and the API default rule stay where they are: the new rule fits between them or nowhere.
-  const fixed = [...existing.filter((r) => !r.chosenByGenerator), defaultRule];
-  const after = Math.max(0, ...fixed.filter((r) => mustPrecede(r, rule)).map((r) => r.priority));
-  const before = Math.min(10000, ...fixed.filter((r) => mustPrecede(rule, r)).map((r) => r.priority));
+  const fixed = [...existing.filter((r) => !r.chosenByGenerator), api.defaultRule];
+  const after = Math.max(0, ...fixed.filter((r) => mustPrecede(r, rule, api.stage)).map((r) => r.priority));
+  const before = Math.min(10000, ...fixed.filter((r) => mustPrecede(rule, r, api.stage)).map((r) => r.priority));
   const taken = new Set(fixed.map((r) => r.priority));
   const candidates: number[] = [];
   for (let n = after + 1; n < before; n++) if (!taken.has(n)) candidates.push(n);
   candidates.sort((a, b) => Math.abs(a - rule.priority) - Math.abs(b - rule.priority) || a - b);
-  return candidates.slice(0, 50).find((candidate) => plan(existing, { ...rule, priority: candidate }, defaultRule).mine.length === 0);
+  return candidates.slice(0, 50).find((candidate) => plan(existing, { ...rule, priority: candidate }, api).mine.length === 0);
 }
 
 /** Writes the moved priorities into the parsed document (the user's formatting elsewhere stays). */

@@ -33,8 +33,13 @@ function projectRoot(start: string): string | undefined {
 function priorityPlan(project: ProjectConfig, operations: Operation[], values: Partial<EndpointValues>, priority?: number): PriorityPlan {
   const { names, defaultRulePriority } = project;
   const method = values.method as HttpMethod;
-  const ruleName = samplingRuleName(names.prefix, String(values.name ?? operationIdFor(method, String(values.path))));
-  return planPriorities(operations, { method, path: String(values.path), ruleName, priority }, apiDefaultRule(names.defaultRule, defaultRulePriority));
+  const operationId = String(values.name ?? operationIdFor(method, String(values.path)));
+  // The route's own faults (a duplicate, a clashing parameter) are told before any about its rule's place.
+  const route = { method, path: String(values.path), operationId, publish: false, reservoir: 0, fixedRate: 0, priority: Number.NaN };
+  checkNewEndpoint(operations, endpointConfig(project, route));
+  const ruleName = samplingRuleName(names.prefix, operationId);
+  const api = { defaultRule: apiDefaultRule(names.defaultRule, defaultRulePriority), stage: project.stage };
+  return planPriorities(operations, { method, path: String(values.path), ruleName, priority }, api);
 }
 
 export default class EndpointGenerator extends Generator {
@@ -84,6 +89,7 @@ export default class EndpointGenerator extends Generator {
       expectedRps: () => DEFAULT_EXPECTED_RPS,
       reservoir: () => project.reservoir,
       fixedRate: () => project.fixedRate,
+      // What is wrong with the route itself comes first; then its rule's place among the others.
       priority: (v) => priorityPlan(project, this.operations, v as Partial<EndpointValues>).priority,
       publish: () => project.sns,
     });
@@ -99,8 +105,6 @@ export default class EndpointGenerator extends Generator {
       reservoir: values.reservoir,
       fixedRate: values.fixedRate,
     };
-    // What is wrong with the route itself comes first; then its rule's place among the others.
-    checkNewEndpoint(this.operations, endpointConfig(project, { ...answers, priority: Number.NaN }));
     // A priority the user gave (or typed over the one offered) is the user's; otherwise the generator's.
     const offered = priorityPlan(project, this.operations, values).priority;
     const userPriority = optionValue(this, 'priority') !== undefined || values.priority !== offered ? values.priority : undefined;

@@ -52,11 +52,13 @@ export function covers(a: string, b: string): boolean {
 }
 
 // A route's requests, as tokens: a literal character, one character other than `/` (`one`), or any
-// number of them (`many`). A parameter is `one` then `many`; the stage prefix, when there, is `/` and a parameter.
+// number of them (`many`). A parameter is `one` then `many`; the stage prefix, when there, is `/` and the
+// stage's name, or any one segment when the stage is not known.
 type Token = { literal: string } | 'one' | 'many';
 
-function requestTokens(urlPath: string, stagePrefix: boolean): Token[] {
-  const tokens: Token[] = stagePrefix ? [{ literal: '/' }, 'one', 'many'] : [];
+function requestTokens(urlPath: string, stagePrefix: boolean, stage?: string): Token[] {
+  const prefix: Token[] = stage === undefined ? [{ literal: '/' }, 'one', 'many'] : [...`/${stage}`].map((literal) => ({ literal }));
+  const tokens: Token[] = stagePrefix ? prefix : [];
   for (const character of urlPath.slice(1)) {
     if (character === '*') tokens.push('one', 'many');
     else tokens.push({ literal: character });
@@ -65,8 +67,8 @@ function requestTokens(urlPath: string, stagePrefix: boolean): Token[] {
 }
 
 /** Whether glob `pattern` matches at least one request of the route whose rule is `route` (with or without the stage prefix). */
-export function matchesRequestOf(pattern: string, route: string): boolean {
-  return [false, true].some((stagePrefix) => intersects(pattern, requestTokens(route, stagePrefix)));
+export function matchesRequestOf(pattern: string, route: string, stage?: string): boolean {
+  return [false, true].some((stagePrefix) => intersects(pattern, requestTokens(route, stagePrefix, stage)));
 }
 
 function intersects(pattern: string, tokens: Token[]): boolean {
@@ -112,26 +114,28 @@ export function moreSpecific(a: OrderedRule, b: OrderedRule): boolean {
 }
 
 /** Whether the two rules can both match one request of either's route, so their order matters. */
-function overlap(a: OrderedRule, b: OrderedRule): boolean {
+function overlap(a: OrderedRule, b: OrderedRule, stage?: string): boolean {
   if (!methodsMeet(a, b)) return false;
-  return (hasRoute(b) && matchesRequestOf(a.urlPath, b.urlPath)) || (hasRoute(a) && matchesRequestOf(b.urlPath, a.urlPath)) || !hasRoute(a) || !hasRoute(b);
+  if (!hasRoute(a) || !hasRoute(b)) return true;
+  return matchesRequestOf(a.urlPath, b.urlPath, stage) || matchesRequestOf(b.urlPath, a.urlPath, stage);
 }
 
 /** Whether `a` must have a lower priority than `b`: both can match one request, and `a` is the more specific. */
-export const mustPrecede = (a: OrderedRule, b: OrderedRule): boolean => a !== b && overlap(a, b) && moreSpecific(a, b);
+export const mustPrecede = (a: OrderedRule, b: OrderedRule, stage?: string): boolean => a !== b && overlap(a, b, stage) && moreSpecific(a, b);
 
 /**
  * Every rule that comes first (lower priority, or the same priority and a name X-Ray sorts first) and
  * matches requests of another rule's route that belong to that route. Empty: every route reaches its own rule.
+ * `stage`: the API stage whose name prefixes the requests X-Ray sees (any one segment when not given).
  */
-export function hiddenRules(rules: OrderedRule[]): Hidden[] {
+export function hiddenRules(rules: OrderedRule[], stage?: string): Hidden[] {
   const found: Hidden[] = [];
   const first = (a: OrderedRule, b: OrderedRule) => a.priority < b.priority || (a.priority === b.priority && a.ruleName < b.ruleName);
   for (const hidden of rules) {
     if (!hasRoute(hidden)) continue;
     for (const by of rules) {
       if (by === hidden || !methodsMeet(by, hidden) || !first(by, hidden)) continue;
-      if (matchesRequestOf(by.urlPath, hidden.urlPath) && !moreSpecific(by, hidden)) found.push({ by, hidden });
+      if (matchesRequestOf(by.urlPath, hidden.urlPath, stage) && !moreSpecific(by, hidden)) found.push({ by, hidden });
     }
   }
   return found;
@@ -160,11 +164,11 @@ export interface Renumbering {
  * number from `first` up that is after every rule it must follow and before every user-set rule it must
  * precede; when only a number below `first` fits, the highest such.
  */
-export function renumber(rules: OrderedRule[], first = 100): Renumbering {
+export function renumber(rules: OrderedRule[], { first = 100, stage }: { first?: number; stage?: string } = {}): Renumbering {
   const before = new Map<OrderedRule, Set<OrderedRule>>(rules.map((rule) => [rule, new Set()]));
   for (const a of rules) {
     for (const b of rules) {
-      if (mustPrecede(a, b)) before.get(b)!.add(a);
+      if (mustPrecede(a, b, stage)) before.get(b)!.add(a);
     }
   }
   const byPresentOrder = (a: OrderedRule, b: OrderedRule) => a.priority - b.priority || (a.ruleName < b.ruleName ? -1 : 1);
@@ -199,5 +203,5 @@ export function renumber(rules: OrderedRule[], first = 100): Renumbering {
     result.set(next, { ...next, priority });
   }
   const renumbered = rules.map((rule) => result.get(rule)!);
-  return { rules: renumbered, hidden: hiddenRules(renumbered) };
+  return { rules: renumbered, hidden: hiddenRules(renumbered, stage) };
 }
