@@ -1,6 +1,5 @@
-// Sampling math: what a rule records at a request rate, what that costs, and which priority is free.
-import { DEFAULT_RULE_PRIORITY, FIRST_ENDPOINT_PRIORITY, SAMPLING_RULE_QUOTA, SAMPLING_RULE_WARNING } from './config.js';
-import { InputError } from './errors.js';
+// Sampling math: what a rule records at a request rate and what that costs (priorities: lib/sampling-rules.ts).
+import { SAMPLING_RULE_QUOTA, SAMPLING_RULE_WARNING } from './config.js';
 
 /** X-Ray pricing (us-east-1 list price). */
 export const XRAY_PRICE_PER_MILLION_RECORDED = 5.0;
@@ -59,18 +58,6 @@ export function describeEstimate(what: string, estimate: CostEstimate): string {
     `$${estimate.monthlyCostUsd} a month after X-Ray's 100,000 free traces ` +
     `($${XRAY_PRICE_PER_MILLION_RECORDED.toFixed(2)} per million recorded).`
   );
-}
-
-/** The lowest free priority from FIRST_ENDPOINT_PRIORITY up, ahead of the API default rule. */
-export function nextFreePriority(taken: Iterable<number>, defaultRulePriority = DEFAULT_RULE_PRIORITY): number {
-  const used = new Set(taken);
-  for (let priority = FIRST_ENDPOINT_PRIORITY; priority < defaultRulePriority; priority++) {
-    if (!used.has(priority)) return priority;
-  }
-  for (let priority = 1; priority < FIRST_ENDPOINT_PRIORITY; priority++) {
-    if (!used.has(priority)) return priority;
-  }
-  throw new InputError(`No free sampling rule priority is left ahead of the API default rule (${defaultRulePriority}).`);
 }
 
 /** Warnings a user should see before adding a rule. */
