@@ -1,5 +1,8 @@
 // The one typed object every template receives (docs/design.md describes it).
-export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+import { SUPPORTED_METHODS } from 'traced-api-devkit';
+
+/** The methods an endpoint may have: those the routes contract's reader serves and Terraform deploys. */
+export const HTTP_METHODS = SUPPORTED_METHODS;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 export const RUNTIMES = ['nodejs22.x', 'nodejs24.x'] as const;
 export type Runtime = (typeof RUNTIMES)[number];

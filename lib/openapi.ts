@@ -1,24 +1,19 @@
 // The OpenAPI document is the single source of truth for routes. It is edited as a parsed document
 // (the `yaml` package keeps the user's comments, order, extensions and hand-written operations).
 import { isMap, parseDocument, type Document } from 'yaml';
-import type { EndpointConfig, HttpMethod } from './config.js';
-import { HTTP_METHODS } from './config.js';
+import { EXTENSION, readRoutesFromDocument, type Operation as ContractOperation } from 'traced-api-devkit';
+import type { EndpointConfig } from './config.js';
 import { InputError } from './errors.js';
 
-export const EXTENSION = 'x-traced-api';
+export { EXTENSION };
 
 /** Terraform reads the document through templatefile(): user text must not open an interpolation. */
 export function escapeTerraformTemplate(text: string): string {
   return text.replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
 }
 
-export interface Operation {
-  method: HttpMethod;
-  path: string;
-  operationId: string;
-  functionName?: string;
-  sampling?: { ruleName: string; priority: number; generatorPriority?: number; reservoirSize: number; fixedRate: number };
-}
+/** An operation as the routes contract's one reader (traced-api-devkit) reads it. */
+export type Operation = Pick<ContractOperation, 'method' | 'path' | 'operationId' | 'functionName' | 'sampling'>;
 
 export function parseOpenApi(text: string, file = 'openapi/openapi.yaml'): Document {
   const doc = parseDocument(text);
@@ -31,25 +26,9 @@ export function parseOpenApi(text: string, file = 'openapi/openapi.yaml'): Docum
   return doc;
 }
 
-/** Every operation in the document, in document order. */
-export function listOperations(doc: Document): Operation[] {
-  const paths = doc.toJS().paths ?? {};
-  const operations: Operation[] = [];
-  for (const [path, item] of Object.entries<Record<string, any>>(paths)) {
-    for (const method of HTTP_METHODS) {
-      const op = item?.[method.toLowerCase()];
-      if (!op) continue;
-      const extension = op[EXTENSION] ?? {};
-      operations.push({
-        method,
-        path,
-        operationId: String(op.operationId ?? ''),
-        functionName: extension.functionName,
-        sampling: extension.sampling,
-      });
-    }
-  }
-  return operations;
+/** Every operation in the document that is deployed, in document order, read by the devkit's reader. */
+export function listOperations(doc: Document, namePrefix: string): Operation[] {
+  return readRoutesFromDocument(doc.toJS(), namePrefix).operations;
 }
 
 const segmentsOf = (path: string) => path.split('/').filter(Boolean);

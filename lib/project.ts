@@ -58,8 +58,8 @@ export function packageJsonFor(project: ProjectConfig): Record<string, unknown> 
       build: 'node scripts/build.mjs',
       typecheck: 'tsc --noEmit',
       test: 'npm run build && vitest run',
-      dev: 'node scripts/run.mjs src/dev/main.ts',
-      traces: 'node scripts/run.mjs src/traces/main.ts',
+      dev: 'traced-api-devkit dev',
+      traces: 'traced-api-devkit traces',
       deploy: 'npm run build && terraform -chdir=terraform init && terraform -chdir=terraform apply',
       // Terraform's own tests (terraform/tests/): a mock AWS provider, plans only.
       'test:infra': 'npm run build && terraform -chdir=terraform init -backend=false -input=false && terraform -chdir=terraform test',

@@ -12,10 +12,12 @@ export interface TemplateFile {
 }
 
 /** Files written from one template or another, as the project has SNS or not. */
-const SNS_VARIANTS = [
+const SNS_VARIANTS: { target: string; sns: string; noSns?: string }[] = [
   { target: 'test/tracing.test.ts', sns: 'project/test/tracing.test.ts.ejs', noSns: 'project/test/tracing-no-sns.test.ts.ejs' },
+  // A project without SNS has no SNS client.
+  { target: 'src/lib/sns.ts', sns: 'project/src/lib/sns.ts' },
 ];
-const VARIANT_TEMPLATES = new Set(SNS_VARIANTS.flatMap((variant) => [variant.sns, variant.noSns]));
+const VARIANT_TEMPLATES = new Set(SNS_VARIANTS.flatMap((variant) => [variant.sns, variant.noSns ?? []].flat()));
 
 function walk(folder: string): string[] {
   return readdirSync(`${templatesRoot}/${folder}`, { recursive: true, withFileTypes: true })
@@ -47,7 +49,10 @@ export function projectFiles(project: ProjectConfig): TemplateFile[] {
       const relative = targetName(rest.join('/'));
       return { template, target: folder === 'project' ? relative : `${folder}/${relative}` };
     });
-  for (const variant of SNS_VARIANTS) files.push({ template: project.sns ? variant.sns : variant.noSns, target: variant.target });
+  for (const variant of SNS_VARIANTS) {
+    const template = project.sns ? variant.sns : variant.noSns;
+    if (template) files.push({ template, target: variant.target });
+  }
   return files;
 }
 

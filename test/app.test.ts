@@ -31,10 +31,16 @@ describe('yo traced-api', () => {
     const pkg = JSON.parse(read(project, 'package.json'));
     expect(pkg.name).toBe('orders-api');
     expect(pkg.dependencies).toEqual(versions.dependencies);
-    expect(pkg.devDependencies).toEqual(versions.devDependencies);
-    for (const version of Object.values<string>({ ...pkg.dependencies, ...pkg.devDependencies })) {
+    // Run from this checkout, the generator points the project at the devkit it packed (nothing is published yet).
+    const { 'traced-api-devkit': devkit, ...pinned } = pkg.devDependencies;
+    const { 'traced-api-devkit': devkitVersion, ...expected } = versions.devDependencies;
+    expect(pinned).toEqual(expected);
+    expect(devkit).toBe(`file:${join(repoRoot, 'dist', 'devkit', `traced-api-devkit-${devkitVersion}.tgz`)}`);
+    expect(existsSync(devkit.slice('file:'.length)), 'the packed devkit').toBe(true);
+    for (const version of Object.values<string>({ ...pkg.dependencies, ...pinned })) {
       expect(version, 'pinned exactly').toMatch(/^\d+\.\d+\.\d+$/);
     }
+    expect(pkg.scripts).toMatchObject({ dev: 'traced-api-devkit dev', traces: 'traced-api-devkit traces' });
     expect(Object.keys(pkg.scripts)).toEqual(expect.arrayContaining(['build', 'test', 'typecheck', 'deploy']));
 
     const operation = openapi(project).paths['/orders'].post;

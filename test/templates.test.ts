@@ -15,6 +15,6 @@ describe('the templates', () => {
   });
 
   it('are all checked', () => {
-    expect(templates.length).toBeGreaterThan(20);
+    expect(templates.length).toBeGreaterThan(15);
   });
 });

@@ -79,7 +79,7 @@ export default class EndpointGenerator extends Generator {
     // is parsed once, here, and edited in writing().
     this.index = findIndex(this.document, (this.options as { openapiIndex?: OpenApiIndex }).openapiIndex);
     this.parsed = this.index ? undefined : parseOpenApi(this.document, OPENAPI);
-    this.operations = this.index ? this.index.operations : listOperations(this.parsed!);
+    this.operations = this.index ? this.index.operations : listOperations(this.parsed!, this.project.names.prefix);
   }
 
   async prompting() {

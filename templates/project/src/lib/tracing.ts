@@ -1,8 +1,8 @@
 // The X-Ray SDK, configured once per execution environment. In Lambda (LAMBDA_TASK_ROOT set) it attaches
 // subsegments to the facade segment that stands for the function's own segment, which Lambda records.
 // aws-xray-sdk-core is in maintenance mode; OpenTelemetry (ADOT) is AWS's successor to it.
-// In the bundles, the SDK keeps its context in src/lib/xray-context.ts and only its parts this code uses
-// are included (scripts/build.mjs): a smaller bundle, a faster cold start, less work per invocation.
+// In the bundles, the SDK keeps its context on AsyncLocalStorage and only its parts some module uses are
+// included (traced-api-devkit's build): a smaller bundle, a faster cold start, less work per invocation.
 import AWSXRay from 'aws-xray-sdk-core';
 import type { Subsegment } from 'aws-xray-sdk-core';
 

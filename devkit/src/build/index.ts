@@ -1,0 +1,175 @@
+// The project's build (`npm run build`, its scripts/build.mjs calls buildHandlers): every
+// src/handlers/<operationId>.ts bundled to dist/<operationId>/index.js, CommonJS (the format aws-xray-sdk-core
+// is written for), the AWS SDK v3 left out because the Lambda Node.js runtime provides it.
+import { build, type BuildOptions as EsbuildOptions, type Metafile, type Plugin } from 'esbuild';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Parts of aws-xray-sdk-core a Lambda handler rarely needs: the EC2, ECS and Elastic Beanstalk plugins, the
+ * patchers for http(s), promises and the AWS SDK v2, the SQL and Express helpers, and centralized sampling
+ * (off in Lambda, where API Gateway makes the sampling decision). Each is left out of a bundle unless some
+ * module of that bundle, the project's or a dependency's, names the API that needs it.
+ */
+export const XRAY_PARTS: readonly XRayPart[] = [
+  { name: 'the http(s) patcher', files: ['patchers/http_p'], exports: ['captureHTTPs', 'captureHTTPsGlobal'], usedBy: /captureHTTPs/ },
+  { name: 'the AWS SDK v2 patcher', files: ['patchers/aws_p'], exports: ['captureAWS', 'captureAWSClient'], usedBy: /\bcaptureAWS(?:Client)?\b/ },
+  { name: 'the promise patcher', files: ['patchers/promise_p'], exports: ['capturePromise', 'uncapturePromise'], usedBy: /capturePromise/ },
+  {
+    name: 'the EC2, ECS and Elastic Beanstalk plugins',
+    files: ['segments/plugins/ec2_plugin', 'segments/plugins/ecs_plugin', 'segments/plugins/elastic_beanstalk_plugin'],
+    usedBy: /\b(?:EC2|ECS|ElasticBeanstalk)Plugin\b|\.plugins\b/,
+  },
+  { name: 'the SQL helpers', files: ['database/sql_data'], usedBy: /SqlData/ },
+  { name: 'the web framework middleware', files: ['middleware/incoming_request_data'], usedBy: /IncomingRequestData|\bexpress\b|\brestify\b|middleware\.traceRequestResponseCycle/ },
+  {
+    name: 'centralized sampling',
+    files: ['middleware/sampling/rule_poller', 'middleware/sampling/target_poller', 'middleware/sampling/rule_cache', 'middleware/sampling/service_connector'],
+    usedBy: /SamplingRules|CentralizedSampling|enableCentralizedSampling/,
+  },
+];
+
+export interface XRayPart {
+  name: string;
+  /** Under aws-xray-sdk-core/dist/lib/, without .js. */
+  files: string[];
+  /** The part's exports as the SDK's index re-exports them (a stub keeps their names). */
+  exports?: string[];
+  /** A module that matches uses the part. */
+  usedBy: RegExp;
+}
+
+/** The module aws-xray-sdk-core's cls-hooked is swapped for (same API, on AsyncLocalStorage); its source when run from it. */
+const compiledContext = fileURLToPath(new URL('./xray-context.js', import.meta.url));
+export const XRAY_CONTEXT_MODULE = existsSync(compiledContext) ? compiledContext : compiledContext.replace(/\.js$/, '.ts');
+
+const SDK_FILE = /[\\/]aws-xray-sdk-core[\\/]dist[\\/]lib[\\/](.+)\.js$/;
+const sdkFileOf = (file: string) => SDK_FILE.exec(file)?.[1]?.replaceAll('\\', '/');
+
+export class BuildError extends Error {}
+
+function stub(part: XRayPart, file: string): string {
+  const fail = `function fail(api) { throw new Error(api + ": " + ${JSON.stringify(`${part.name} of aws-xray-sdk-core (${file}) was left out of this bundle because no module of it uses it; traced-api-devkit's build keeps it once a module names it.`)}); }`;
+  const missing = (api: string) =>
+    `new Proxy(function () {}, { get: (_, key) => (typeof key === 'symbol' || key === 'then' || key === 'prototype' ? undefined : fail(${JSON.stringify(api)} + '.' + key)), apply: () => fail(${JSON.stringify(api)}), construct: () => fail(${JSON.stringify(api)}) })`;
+  const value = part.exports ? `{ ${part.exports.map((name) => `${name}: ${missing(name)}`).join(', ')} }` : missing(file);
+  return `${fail}\nmodule.exports = ${value};\n`;
+}
+
+/** The esbuild plugin: cls-hooked swapped for the AsyncLocalStorage context, the parts in `leftOut` stubbed. */
+export function tracingPlugin(leftOut: readonly XRayPart[]): Plugin {
+  const stubbed = new Map(leftOut.flatMap((part) => part.files.map((file) => [file, part] as const)));
+  return {
+    name: 'traced-api-xray',
+    setup(b) {
+      b.onResolve({ filter: /^cls-hooked(\/context)?$/ }, () => ({ path: XRAY_CONTEXT_MODULE }));
+      b.onLoad({ filter: SDK_FILE }, (args) => {
+        const file = sdkFileOf(args.path)!;
+        const part = stubbed.get(file);
+        return part ? { contents: stub(part, file), loader: 'js' } : undefined;
+      });
+    },
+  };
+}
+
+/** The parts some module of the bundle uses, read from every input that is not the X-Ray SDK's own. */
+export async function partsUsed(metafile: Metafile, cwd: string): Promise<Map<XRayPart, string>> {
+  const used = new Map<XRayPart, string>();
+  for (const input of Object.keys(metafile.inputs)) {
+    if (sdkFileOf(input) || input.includes('(disabled)') || path.resolve(cwd, input) === XRAY_CONTEXT_MODULE) continue;
+    const text = await readFile(path.resolve(cwd, input), 'utf8').catch(() => '');
+    for (const part of XRAY_PARTS) if (!used.has(part) && part.usedBy.test(text)) used.set(part, input);
+  }
+  return used;
+}
+
+/** A module outside the SDK that imports a stubbed file by its path would get the stub: the build fails, naming both. */
+function reachedStubs(metafile: Metafile, leftOut: readonly XRayPart[]): string[] {
+  const files = new Set(leftOut.flatMap((part) => part.files));
+  const problems: string[] = [];
+  for (const [input, { imports }] of Object.entries(metafile.inputs)) {
+    if (sdkFileOf(input)) continue;
+    for (const imported of imports) {
+      const file = sdkFileOf(imported.path);
+      if (file && files.has(file)) {
+        const part = leftOut.find((candidate) => candidate.files.includes(file))!;
+        problems.push(`${input} imports ${imported.original ?? imported.path}, ${part.name} of aws-xray-sdk-core, which this build leaves out: name its API (${part.exports?.join(', ') ?? part.name}) instead of its file`);
+      }
+    }
+  }
+  return problems;
+}
+
+export interface BuildOptions {
+  /** The project's root folder. */
+  root: string;
+  /** Where the size of each bundle is printed (default console.log). */
+  log?: (line: string) => void;
+}
+
+export interface BuiltHandler {
+  operationId: string;
+  file: string;
+  bytes: number;
+  /** The X-Ray SDK parts left out of this build. */
+  leftOut: string[];
+}
+
+export async function buildHandlers({ root, log = console.log }: BuildOptions): Promise<BuiltHandler[]> {
+  const handlersDir = path.join(root, 'src', 'handlers');
+  const outdir = path.join(root, 'dist');
+  const entryPoints = (await readdir(handlersDir).catch(() => []))
+    .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))
+    .sort()
+    .map((file) => ({ in: path.join(handlersDir, file), out: `${path.basename(file, '.ts')}/index` }));
+  if (entryPoints.length === 0) throw new BuildError(`No handlers in ${path.relative(root, handlersDir) || handlersDir}: add one with \`yo traced-api:endpoint\`.`);
+
+  const options: EsbuildOptions = {
+    entryPoints,
+    outdir,
+    absWorkingDir: root,
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    minify: true,
+    // Maps stay beside each bundle; set NODE_OPTIONS=--enable-source-maps on a function to use them.
+    sourcemap: 'linked',
+    sourcesContent: false,
+    legalComments: 'none',
+    external: ['@aws-sdk/*'],
+    metafile: true,
+    logLevel: 'warning',
+  };
+
+  // What is left out is decided from everything the bundle includes: a build with every part stubbed lists the
+  // bundle's modules; when any of them names a part, the build is made again with those parts kept.
+  await rm(outdir, { recursive: true, force: true });
+  let leftOut: readonly XRayPart[] = XRAY_PARTS;
+  let result = await build({ ...options, plugins: [tracingPlugin(leftOut)] });
+  const used = await partsUsed(result.metafile!, root);
+  if (used.size > 0) {
+    leftOut = XRAY_PARTS.filter((part) => !used.has(part));
+    await rm(outdir, { recursive: true, force: true });
+    result = await build({ ...options, plugins: [tracingPlugin(leftOut)] });
+  }
+  const problems = reachedStubs(result.metafile!, leftOut);
+  if (problems.length > 0) {
+    await rm(outdir, { recursive: true, force: true });
+    throw new BuildError(problems.join('\n'));
+  }
+  // The project is ESM ("type": "module"); this makes Node load the bundles as CommonJS in local tests.
+  // Lambda loads each dist/<operationId>/ zip on its own, where no package.json says otherwise.
+  await writeFile(path.join(outdir, 'package.json'), '{ "type": "commonjs" }\n');
+
+  const built: BuiltHandler[] = [];
+  for (const { out } of entryPoints) {
+    const file = path.join(outdir, `${out}.js`);
+    const { size } = await stat(file);
+    built.push({ operationId: path.dirname(out), file, bytes: size, leftOut: leftOut.map((part) => part.name) });
+    log(`${path.relative(root, file)}  ${(size / 1024).toFixed(1)} KiB`);
+  }
+  return built;
+}
