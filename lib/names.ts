@@ -57,4 +57,4 @@ export function operationIdFor(method: string, path: string): string {
 }
 
 /** The url_path of an endpoint's sampling rule: `*` for the stage prefix, `*` for each {parameter}. */
-export { urlPathFor as samplingUrlPath } from './rule-order.js';
+export { urlPathFor as samplingUrlPath } from 'traced-api-devkit';

@@ -1,10 +1,10 @@
 // A new endpoint's sampling rule among the document's rules: its priority, the generator's own numbers
-// it moves so that every route reaches its own rule first (lib/rule-order.ts), and the refusals.
+// it moves so that every route reaches its own rule first (traced-api-devkit's rule order), and the refusals.
 import type { Document as YamlDocument } from 'yaml';
 import { FIRST_ENDPOINT_PRIORITY, type HttpMethod } from './config.js';
 import { InputError } from './errors.js';
 import type { Operation } from './openapi.js';
-import { describeHidden, mustPrecede, renumber, urlPathFor, type Hidden, type OrderedRule } from './rule-order.js';
+import { describeHidden, mustPrecede, renumber, urlPathFor, type Hidden, type OrderedRule } from 'traced-api-devkit';
 
 /** X-Ray's limit on a rule's url_path. */
 export const URL_PATH_LIMIT = 128;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { describeHidden, hiddenRules, urlPathFor } from '../lib/rule-order.js';
+import { describeHidden, hiddenRules, urlPathFor } from 'traced-api-devkit';
 import { addEndpoint, generateApp, snapshot } from './support/generate.js';
 import { validateOpenApi } from './support/openapi-check.js';
 import { checkTerraform } from './support/terraform-check.js';

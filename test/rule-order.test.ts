@@ -1,9 +1,9 @@
-// The order of sampling rules by what they match (templates/project/test/rule-order.ts, shared with the
+// The order of sampling rules by what they match (traced-api-devkit's contract/rule-order.ts, shared with the
 // generated projects), and the endpoint generator's plan of priorities (lib/sampling-rules.ts).
 import { describe, expect, it } from 'vitest';
 import type { HttpMethod } from '../lib/config.js';
 import type { Operation } from '../lib/openapi.js';
-import { covers, hiddenRules, matchesRequestOf, renumber, urlPathFor, type OrderedRule } from '../lib/rule-order.js';
+import { covers, hiddenRules, matchesRequestOf, renumber, urlPathFor, type OrderedRule } from 'traced-api-devkit';
 import { apiDefaultRule, planPriorities, URL_PATH_LIMIT } from '../lib/sampling-rules.js';
 
 const rule = (ruleName: string, route: string, priority: number, chosenByGenerator = true, method = 'GET'): OrderedRule => ({

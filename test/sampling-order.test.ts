@@ -6,7 +6,7 @@ import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { hiddenRules, describeHidden, urlPathFor, type OrderedRule } from '../lib/rule-order.js';
+import { hiddenRules, describeHidden, urlPathFor, type OrderedRule } from 'traced-api-devkit';
 import { addEndpoint, generateApp, repoRoot, runBin, snapshot, tempDir } from './support/generate.js';
 
 interface Sampling {

@@ -2,8 +2,8 @@
 // whose method and url_path match wins; `*` in url_path matches any characters, `/` included. So a broad
 // rule (`*/orders/*`) ahead of a narrower one (`*/orders/*/items`) takes all of the narrower route's
 // requests. This module orders rules by what they match and finds the rules that hide another.
-// Pure and dependency-free: the generator (lib/rule-order.ts) and this project's tests
-// (test/sampling-rules.test.ts) share it.
+// Pure and dependency-free: the generator (when it numbers rules) and the projects' own tests (their
+// test/sampling-rules.test.ts) share it.
 
 export interface OrderedRule {
   ruleName: string;
