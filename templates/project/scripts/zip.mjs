@@ -22,6 +22,19 @@ const MADE_BY_UNIX = (3 << 8) | VERSION;
 const FILE_MODE = 0o100644; // a regular file, rw-r--r--
 const UTF8_NAMES = 1 << 11;
 
+/** The fields the local header and the central directory share, from `at`: version needed to extract to name length. */
+function writeShared(header, at, { method, crc, compressed, size, nameLength }) {
+  header.writeUInt16LE(VERSION, at);
+  header.writeUInt16LE(UTF8_NAMES, at + 2);
+  header.writeUInt16LE(method, at + 4);
+  header.writeUInt16LE(DOS_TIME, at + 6);
+  header.writeUInt16LE(DOS_DATE, at + 8);
+  header.writeUInt32LE(crc, at + 10);
+  header.writeUInt32LE(compressed, at + 14);
+  header.writeUInt32LE(size, at + 18);
+  header.writeUInt16LE(nameLength, at + 22);
+}
+
 /** The zip of `files` ({ name, data }): names use `/`, data are Buffers or strings. */
 export function zip(files) {
   const entries = [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -32,40 +45,23 @@ export function zip(files) {
     const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data);
     const nameBytes = Buffer.from(name, 'utf8');
     const deflated = deflateRawSync(bytes, { level: 9 });
+    // Stored when deflate would not make it smaller.
     const stored = deflated.length >= bytes.length;
     const body = stored ? bytes : deflated;
-    const crc = crc32(bytes);
+    const shared = { method: stored ? 0 : 8, crc: crc32(bytes), compressed: body.length, size: bytes.length, nameLength: nameBytes.length };
 
+    // Local header: signature, the shared fields, no extra field.
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(VERSION, 4);
-    local.writeUInt16LE(UTF8_NAMES, 6);
-    local.writeUInt16LE(stored ? 0 : 8, 8);
-    local.writeUInt16LE(DOS_TIME, 10);
-    local.writeUInt16LE(DOS_DATE, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(bytes.length, 22);
-    local.writeUInt16LE(nameBytes.length, 26);
-    local.writeUInt16LE(0, 28);
+    writeShared(local, 4, shared);
     locals.push(local, nameBytes, body);
 
+    // Central directory entry: signature, made by (Unix), the shared fields, no extra, comment or disk;
+    // the file's mode in the high half of the external attributes; where its local header starts.
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE(MADE_BY_UNIX, 4);
-    central.writeUInt16LE(VERSION, 6);
-    central.writeUInt16LE(UTF8_NAMES, 8);
-    central.writeUInt16LE(stored ? 0 : 8, 10);
-    central.writeUInt16LE(DOS_TIME, 12);
-    central.writeUInt16LE(DOS_DATE, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(body.length, 20);
-    central.writeUInt32LE(bytes.length, 24);
-    central.writeUInt16LE(nameBytes.length, 28);
-    central.writeUInt16LE(0, 30); // extra
-    central.writeUInt16LE(0, 32); // comment
-    central.writeUInt16LE(0, 34); // disk
-    central.writeUInt16LE(0, 36); // internal attributes
+    writeShared(central, 6, shared);
     central.writeUInt32LE((FILE_MODE << 16) >>> 0, 38);
     central.writeUInt32LE(offset, 42);
     centrals.push(central, nameBytes);
