@@ -5,7 +5,6 @@
 // the mirror is missing, these tests skip and say so loudly.
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
@@ -28,10 +27,12 @@ if (missing.length > 0) {
 }
 
 // One CLI configuration and one plugin cache for every init here: the mirror only, so nothing is
-// downloaded, and the ~675 MB provider linked from the cache rather than copied into each project.
+// downloaded, and the ~675 MB provider linked from the cache rather than copied into each project. From an
+// unpacked mirror the cache itself only links to the mirror (some 24 KB), so each run has its own: no other
+// run's init races this one's on it.
 const work = tempDir('traced-api-terraform-');
 const cliConfig = join(work, 'terraform.rc');
-const pluginCache = join(os.homedir(), '.cache', 'traced-api', 'terraform-plugin-cache');
+const pluginCache = join(work, 'plugin-cache');
 const env = {
   ...process.env,
   TF_CLI_CONFIG_FILE: cliConfig,
