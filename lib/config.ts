@@ -15,6 +15,8 @@ export const DEFAULT_RULE_PRIORITY = 9000;
 export const FIRST_ENDPOINT_PRIORITY = 100;
 /** X-Ray's default quota of custom sampling rules per region. */
 export const SAMPLING_RULE_QUOTA = 25;
+/** From this many rules (the API default rule included) a project warns that it nears the quota. */
+export const SAMPLING_RULE_WARNING = SAMPLING_RULE_QUOTA - 5;
 
 export interface Versions {
   dependencies: Record<string, string>;
@@ -56,6 +58,8 @@ export interface ProjectConfig extends ProjectAnswers {
 export interface SamplingSettings {
   ruleName: string;
   priority: number;
+  /** The priority as the generator chose it: while `priority` equals it, the generator may renumber the rule. */
+  generatorPriority?: number;
   reservoirSize: number;
   fixedRate: number;
 }

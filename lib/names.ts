@@ -56,7 +56,5 @@ export function operationIdFor(method: string, path: string): string {
   return method.toLowerCase() + (words.join('') || 'Root');
 }
 
-/** X-Ray url_path pattern: API Gateway's request path carries the stage, so the pattern starts with "*". */
-export function samplingUrlPath(path: string): string {
-  return `*${path.replace(/\{[^}]+\}/g, '*')}`;
-}
+/** The url_path of an endpoint's sampling rule: `*` for the stage prefix, `*` for each {parameter}. */
+export { urlPathFor as samplingUrlPath } from 'traced-api-devkit';

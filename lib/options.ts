@@ -158,7 +158,7 @@ export const endpointOptions: OptionSpec<EndpointValues>[] = [
   },
   {
     name: 'priority', key: 'priority', type: 'string',
-    description: 'The sampling rule priority, 1-9999, lower wins', defaultText: 'next free number ahead of the API default rule',
+    description: 'The sampling rule priority, 1-9999, lower wins', defaultText: 'chosen by what the rule matches: narrower routes first, all ahead of the API default rule',
     default: () => undefined, message: 'Sampling rule priority (1-9999, lower wins)', parse: parse.parsePriority,
   },
   {

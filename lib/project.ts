@@ -23,6 +23,8 @@ export interface EndpointAnswers {
   reservoir: number;
   fixedRate: number;
   priority: number;
+  /** The generator chose the priority (recorded, so that it may renumber it later). */
+  priorityChosenByGenerator?: boolean;
 }
 
 export function endpointConfig(project: Pick<ProjectConfig, 'names'>, answers: EndpointAnswers): EndpointConfig {
@@ -36,6 +38,7 @@ export function endpointConfig(project: Pick<ProjectConfig, 'names'>, answers: E
     sampling: {
       ruleName: samplingRuleName(project.names.prefix, answers.operationId),
       priority: answers.priority,
+      ...(answers.priorityChosenByGenerator ? { generatorPriority: answers.priority } : {}),
       reservoirSize: answers.reservoir,
       fixedRate: answers.fixedRate,
     },
@@ -58,6 +61,8 @@ export function packageJsonFor(project: ProjectConfig): Record<string, unknown> 
       dev: 'traced-api-devkit dev',
       traces: 'traced-api-devkit traces',
       deploy: 'npm run build && terraform -chdir=terraform init && terraform -chdir=terraform apply',
+      // Terraform's own tests (terraform/tests/): a mock AWS provider, plans only.
+      'test:infra': 'npm run build && terraform -chdir=terraform init -backend=false -input=false && terraform -chdir=terraform test',
     },
     dependencies: project.versions.dependencies,
     devDependencies: project.versions.devDependencies,

@@ -1,6 +1,5 @@
-// Sampling math: what a rule records at a request rate, what that costs, and which priority is free.
-import { DEFAULT_RULE_PRIORITY, FIRST_ENDPOINT_PRIORITY, SAMPLING_RULE_QUOTA } from './config.js';
-import { InputError } from './errors.js';
+// Sampling math: what a rule records at a request rate and what that costs (priorities: lib/sampling-rules.ts).
+import { SAMPLING_RULE_QUOTA, SAMPLING_RULE_WARNING } from './config.js';
 
 /** X-Ray pricing (us-east-1 list price). */
 export const XRAY_PRICE_PER_MILLION_RECORDED = 5.0;
@@ -61,25 +60,14 @@ export function describeEstimate(what: string, estimate: CostEstimate): string {
   );
 }
 
-/** The lowest free priority from FIRST_ENDPOINT_PRIORITY up, ahead of the API default rule. */
-export function nextFreePriority(taken: Iterable<number>, defaultRulePriority = DEFAULT_RULE_PRIORITY): number {
-  const used = new Set(taken);
-  for (let priority = FIRST_ENDPOINT_PRIORITY; priority < defaultRulePriority; priority++) {
-    if (!used.has(priority)) return priority;
-  }
-  for (let priority = 1; priority < FIRST_ENDPOINT_PRIORITY; priority++) {
-    if (!used.has(priority)) return priority;
-  }
-  throw new InputError(`No free sampling rule priority is left ahead of the API default rule (${defaultRulePriority}).`);
-}
-
 /** Warnings a user should see before adding a rule. */
 export function samplingWarnings(customRuleCount: number, apiTracing: boolean): string[] {
   const warnings: string[] = [];
-  if (customRuleCount >= SAMPLING_RULE_QUOTA - 5) {
+  if (customRuleCount >= SAMPLING_RULE_WARNING) {
+    // The same numbers and words as the Terraform check "sampling_rule_quota" (templates/terraform/sampling.tf.ejs).
     warnings.push(
-      `This project now has ${customRuleCount} X-Ray sampling rules; X-Ray allows ${SAMPLING_RULE_QUOTA} custom rules per region by default ` +
-        '(shared by every project in the account). Ask for a quota increase, or drop rules from endpoints that can share the API default rule.',
+      `This project now has ${customRuleCount} X-Ray sampling rules, ${SAMPLING_RULE_WARNING} or more: X-Ray allows ${SAMPLING_RULE_QUOTA} custom rules per region by default, ` +
+        'shared by every project in the account. Ask for a quota increase, or drop rules from endpoints that can share the API default rule.',
     );
   }
   if (!apiTracing) {

@@ -3,6 +3,7 @@
 // tests among them) pass; an operation added by hand with a method the devkit does not serve is reported by name,
 // by the project's tests and at `npm run dev` start; the dev server serves from the installed devkit.
 import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -79,9 +80,13 @@ describe('a generated project, end to end', () => {
     expect(remove.status, remove.stderr).toBe(0);
 
     npm(installed, 'run', 'build');
+    // The zips Terraform deploys: one per operation, the same bytes from the same sources.
+    const zips = () => ['createOrder', 'getOrdersByOrderIdItems', 'deleteOrdersByOrderId'].map((id) => createHash('sha256').update(readFileSync(join(installed, 'dist', `${id}.zip`))).digest('hex'));
+    const first = zips();
     npm(installed, 'run', 'typecheck');
     const output = npm(installed, 'test');
-    for (const file of ['tracing', 'routes', 'handlers/createOrder', 'handlers/getOrdersByOrderIdItems', 'handlers/deleteOrdersByOrderId']) {
+    expect(zips(), 'npm test builds again: same sources, same zips').toEqual(first);
+    for (const file of ['tracing', 'routes', 'sampling-rules', 'handlers/createOrder', 'handlers/getOrdersByOrderIdItems', 'handlers/deleteOrdersByOrderId']) {
       expect(output, `the project's ${file} tests ran`).toMatch(new RegExp(`test/${file}\\.test\\.ts`));
     }
     expect(output).toMatch(/Tests\s+\d+ passed/);

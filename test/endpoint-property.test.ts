@@ -1,11 +1,12 @@
 // Property: any sequence of valid endpoints, in any project, leaves unique rule names of at most 32
-// characters, unique priorities, a valid document and valid Terraform.
+// characters, unique priorities, every route on its own sampling rule, a valid document and valid Terraform.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { addEndpoint, generateApp } from './support/generate.js';
+import { describeHidden, hiddenRules, urlPathFor } from 'traced-api-devkit';
+import { addEndpoint, generateApp, snapshot } from './support/generate.js';
 import { validateOpenApi } from './support/openapi-check.js';
 import { checkTerraform } from './support/terraform-check.js';
 
@@ -41,7 +42,15 @@ describe('any sequence of valid endpoints', () => {
             const options: Record<string, unknown> = { yes: true, reservoir: String(e.reservoir), 'fixed-rate': e.fixedRate, publish: e.publish };
             if (e.explicitPriority) options.priority = String(priorities[i]);
             if (e.method === 'POST' && e.path === '/orders') continue; // the example endpoint
-            await addEndpoint(folder, [e.method, e.path], options);
+            const before = snapshot(folder);
+            try {
+              await addEndpoint(folder, [e.method, e.path], options);
+            } catch (error) {
+              // A user priority that would hide a route (or be hidden) is refused, and nothing changes.
+              expect(e.explicitPriority, String(error)).toBe(true);
+              expect((error as Error).message).toMatch(/^--priority \d+ would hide a route from its own rule: .* (Use --priority \d+|No free priority)/);
+              expect(snapshot(folder)).toEqual(before);
+            }
           }
           const doc = parseYaml(readFileSync(join(folder, 'openapi/openapi.yaml'), 'utf8'));
           const rules = Object.values<Record<string, any>>(doc.paths).flatMap((item) => Object.values<any>(item).map((op) => op['x-traced-api']));
@@ -53,6 +62,12 @@ describe('any sequence of valid endpoints', () => {
           expect(new Set(functions).size).toBe(functions.length);
           const taken = rules.map((rule) => rule.sampling.priority);
           expect(new Set(taken).size).toBe(taken.length);
+          // Every route reaches its own rule first, the API default rule last.
+          const ordered = Object.entries<Record<string, any>>(doc.paths).flatMap(([route, item]) =>
+            Object.entries<any>(item).map(([method, op]) => ({ ruleName: op['x-traced-api'].sampling.ruleName, method: method.toUpperCase(), urlPath: urlPathFor(route), priority: op['x-traced-api'].sampling.priority })),
+          );
+          ordered.push({ ruleName: 'api default', method: '*', urlPath: '*', priority: 9000 });
+          expect(hiddenRules(ordered, stage).map(describeHidden)).toEqual([]);
           await validateOpenApi(folder);
           expect(await checkTerraform(join(folder, 'terraform'))).toEqual([]);
         },

@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fitName, functionName, operationIdFor, projectNames, samplingRuleName, samplingUrlPath } from '../lib/names.js';
 import { parseMethod, parsePath, parsePriority, parseProjectName, parseRate, parseReservoir, parseTracingMode } from '../lib/validate.js';
-import { estimateRule, nextFreePriority, samplingWarnings, tracesPerSecond } from '../lib/sampling.js';
+import { SAMPLING_RULE_QUOTA, SAMPLING_RULE_WARNING } from '../lib/config.js';
+import { estimateRule, samplingWarnings, tracesPerSecond } from '../lib/sampling.js';
 import { conflictingParameter } from '../lib/openapi.js';
 
 describe('names', () => {
@@ -112,15 +114,23 @@ describe('sampling math', () => {
     expect(estimateRule({ reservoir: 0, fixedRate: 0.01 }, 1).monthlyCostUsd).toBe('0.00');
   });
 
-  it('hands out the next free priority ahead of the API default rule', () => {
-    expect(nextFreePriority([])).toBe(100);
-    expect(nextFreePriority([100, 101, 42])).toBe(102);
-    expect(nextFreePriority([100, 102])).toBe(101);
-  });
-
   it('warns near the rule quota and when stage tracing is off', () => {
     expect(samplingWarnings(3, true)).toEqual([]);
+    expect(samplingWarnings(SAMPLING_RULE_WARNING - 1, true)).toEqual([]);
+    expect(samplingWarnings(SAMPLING_RULE_WARNING, true)[0]).toMatch(/20 X-Ray sampling rules, 20 or more: X-Ray allows 25 custom rules per region/);
     expect(samplingWarnings(21, true)[0]).toMatch(/21 X-Ray sampling rules.*25 custom rules per region/);
+  });
+
+  it('warns from the same count, in the same words, as the Terraform check', () => {
+    const sampling = readFileSync(new URL('../templates/terraform/sampling.tf.ejs', import.meta.url), 'utf8');
+    expect(sampling).toContain(`sampling_rule_quota   = ${SAMPLING_RULE_QUOTA}\n`);
+    expect(sampling).toContain(`sampling_rule_warning = ${SAMPLING_RULE_WARNING}\n`);
+    expect(sampling).toContain('condition     = local.sampling_rule_count < local.sampling_rule_warning');
+    const terraformMessage = /error_message = "(This project now has .*?)"\n/.exec(sampling)![1]!
+      .replace('${local.sampling_rule_count}', '21')
+      .replace('${local.sampling_rule_warning}', String(SAMPLING_RULE_WARNING))
+      .replace('${local.sampling_rule_quota}', String(SAMPLING_RULE_QUOTA));
+    expect(samplingWarnings(21, true)[0]).toBe(terraformMessage);
     expect(samplingWarnings(1, false)[0]).toMatch(/Stage tracing is off/);
   });
 });

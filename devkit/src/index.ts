@@ -2,3 +2,4 @@
 // project's settings. The generator, the dev server, `npm run traces` and the project's tests share it.
 export * from './contract/routes.js';
 export * from './contract/project.js';
+export * from './contract/rule-order.js';

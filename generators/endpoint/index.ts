@@ -14,8 +14,9 @@ import {
 import { addOperationFast, findIndex, indexOf, operationOf, saveIndex, type OpenApiIndex } from '../../lib/openapi-index.js';
 import { endpointOptions, parseStoredAnswers, type EndpointValues } from '../../lib/options.js';
 import { CONFIG_KEY, endpointConfig, projectConfig } from '../../lib/project.js';
-import { operationIdFor } from '../../lib/names.js';
-import { DEFAULT_EXPECTED_RPS, describeEstimate, estimateRule, nextFreePriority, samplingWarnings } from '../../lib/sampling.js';
+import { operationIdFor, samplingRuleName } from '../../lib/names.js';
+import { DEFAULT_EXPECTED_RPS, describeEstimate, estimateRule, samplingWarnings } from '../../lib/sampling.js';
+import { apiDefaultRule, applyMoves, movedOperations, planPriorities, type PriorityPlan } from '../../lib/sampling-rules.js';
 import { endpointFiles } from '../../lib/templates.js';
 import { loadVersions, templatesRoot } from '../../lib/versions.js';
 import { canAsk, gather, isDryRun, optionValue, pendingFiles, refuseUnknownOptions, registerOptions } from '../../lib/yeoman.js';
@@ -34,6 +35,19 @@ function projectRoot(start: string): string | undefined {
   }
 }
 
+/** The new rule's priority and the generator's own numbers it moves (lib/sampling-rules.ts). */
+function priorityPlan(project: ProjectConfig, operations: Operation[], values: Partial<EndpointValues>, priority?: number): PriorityPlan {
+  const { names, defaultRulePriority } = project;
+  const method = values.method as HttpMethod;
+  const operationId = String(values.name ?? operationIdFor(method, String(values.path)));
+  // The route's own faults (a duplicate, a clashing parameter) are told before any about its rule's place.
+  const route = { method, path: String(values.path), operationId, publish: false, reservoir: 0, fixedRate: 0, priority: Number.NaN };
+  checkNewEndpoint(operations, endpointConfig(project, route));
+  const ruleName = samplingRuleName(names.prefix, operationId);
+  const api = { defaultRule: apiDefaultRule(names.defaultRule, defaultRulePriority), stage: project.stage };
+  return planPriorities(operations, { method, path: String(values.path), ruleName, priority }, api);
+}
+
 export default class EndpointGenerator extends Generator {
   declare project: ProjectConfig;
   declare document: string;
@@ -45,7 +59,9 @@ export default class EndpointGenerator extends Generator {
   declare operations: Operation[];
   declare endpoint: EndpointConfig;
   declare expectedRps: number;
-  declare priorityGiven: boolean;
+  /** The priority the user gave (or typed over the one offered); undefined when the generator chooses. */
+  declare userPriority: number | undefined;
+  declare priorities: PriorityPlan;
   /** Run by `new` for its example endpoint, into a project nobody else sees yet: `new` commits it. */
   declare insideNew: boolean;
 
@@ -118,13 +134,13 @@ export default class EndpointGenerator extends Generator {
 
   async prompting() {
     const project = this.project;
-    this.priorityGiven = optionValue(this, 'priority') !== undefined;
     const values = await gather<EndpointValues>(this, endpointOptions, {
       name: (v) => operationIdFor(String(v.method), String(v.path)),
       expectedRps: () => DEFAULT_EXPECTED_RPS,
       reservoir: () => project.reservoir,
       fixedRate: () => project.fixedRate,
-      priority: () => nextFreePriority(this.operations.flatMap((op) => op.sampling?.priority ?? []), project.defaultRulePriority),
+      // What is wrong with the route itself comes first; then its rule's place among the others.
+      priority: (v) => priorityPlan(project, this.operations, v as Partial<EndpointValues>).priority,
       publish: () => project.sns,
     });
     if (values.publish && !project.sns) {
@@ -132,25 +148,32 @@ export default class EndpointGenerator extends Generator {
     }
     this.expectedRps = values.expectedRps;
     this.values = values;
-    this.endpoint = this.endpointFor(values.priority);
-    checkNewEndpoint(this.operations, this.endpoint);
+    // A priority the user gave (or typed over the one offered) is the user's; otherwise the generator's.
+    const offered = priorityPlan(project, this.operations, values).priority;
+    this.userPriority = optionValue(this, 'priority') !== undefined || values.priority !== offered ? values.priority : undefined;
+    this.planEndpoint();
     await this.refuseSilentOverwrite();
   }
 
   declare values: EndpointValues;
   declare committedOnce: boolean;
 
-  private endpointFor(priority: number): EndpointConfig {
-    const { values } = this;
-    return endpointConfig(this.project, {
+  /** The endpoint, its rule's priority and the generator's numbers it moves, from the answers and the document as read. */
+  private planEndpoint() {
+    const { values, project } = this;
+    this.priorities = priorityPlan(project, this.operations, values, this.userPriority);
+    this.endpoint = endpointConfig(project, {
       method: values.method as HttpMethod,
       path: values.path,
       operationId: values.name,
       publish: values.publish,
       reservoir: values.reservoir,
       fixedRate: values.fixedRate,
-      priority,
+      priority: this.priorities.priority,
+      priorityChosenByGenerator: this.priorities.chosenByGenerator,
     });
+    this.operations = movedOperations(this.operations, this.priorities.moves);
+    checkNewEndpoint(this.operations, this.endpoint);
   }
 
   /** A handler or test already on disk is the user's: it is replaced with --force, or when the user says so. */
@@ -183,12 +206,14 @@ export default class EndpointGenerator extends Generator {
   /** The document with the endpoint's operation added, in the user's style. */
   private editedDocument(): string {
     const { endpoint, summary } = this;
-    const fast = this.index && addOperationFast(this.body, this.index, endpoint, summary);
+    // Moving other rules' priorities edits their operations: the parsing path.
+    const fast = this.index && this.priorities.moves.length === 0 && addOperationFast(this.body, this.index, endpoint, summary);
     if (fast) {
       this.nextIndex = fast.index;
       return withStyle(this.style, fast.text);
     }
     const doc = this.parsed ?? parseOpenApi(this.body, OPENAPI);
+    applyMoves(doc, this.priorities.moves);
     const text = addOperation(doc, endpoint, summary);
     if (!this.style.json) this.nextIndex = indexOf(doc, text, [...this.operations, operationOf(endpoint)]);
     return inStyle(this.style, doc, text);
@@ -213,11 +238,7 @@ export default class EndpointGenerator extends Generator {
       const text = readFileSync(document, 'utf8');
       if (text !== this.document) {
         this.readDocument(text);
-        const priority = this.priorityGiven
-          ? this.endpoint.sampling.priority
-          : nextFreePriority(this.operations.flatMap((op) => op.sampling?.priority ?? []), this.project.defaultRulePriority);
-        this.endpoint = this.endpointFor(priority);
-        checkNewEndpoint(this.operations, this.endpoint);
+        this.planEndpoint();
       }
       this.fs.write(document, this.editedDocument());
       const { writes, committed } = pendingFiles(this);
@@ -258,6 +279,8 @@ export default class EndpointGenerator extends Generator {
         '',
         `Added ${endpoint.method} ${endpoint.path} (${endpoint.operationId}): src/handlers/${endpoint.operationId}.ts, its test, and sampling rule ` +
           `${endpoint.sampling.ruleName} (priority ${endpoint.sampling.priority}, reservoir ${endpoint.sampling.reservoirSize}/s, fixed rate ${endpoint.sampling.fixedRate}).`,
+        ...this.priorities.moves.map((move) => `Renumbered the sampling rule of ${move.method} ${move.path}: priority ${move.from} -> ${move.priority} (narrower routes first).`),
+        ...this.priorities.alreadyHidden.map((line) => `Warning: ${line} (set by hand in ${OPENAPI}).`),
         describeEstimate('Its X-Ray cost on its own', estimateRule({ reservoir: endpoint.sampling.reservoirSize, fixedRate: endpoint.sampling.fixedRate }, this.expectedRps)),
         ...samplingWarnings(rules, this.project.apiTracing),
         'Next: npm run build && npm test, then npm run deploy.',

@@ -1139,9 +1139,13 @@ async function passedNames(node: AstNode | undefined, config: Configuration): Pr
   return undefined;
 }
 
+/** A file `npm run build` writes (dist/<operationId>.zip): it need not exist when the project is checked. */
+const BUILD_OUTPUT = /^"\$\{path\.module\}\/\.\.\/dist\//;
+
 async function checkFileCall(call: FunctionCall, config: Configuration, file: string, where: string): Promise<Problem[]> {
   const problems: Problem[] = [];
   const [pathArgument, variablesArgument] = call.node.children;
+  if (call.name !== 'templatefile' && call.name !== 'file' && BUILD_OUTPUT.test(String(pathArgument?.meta?.value ?? ''))) return problems;
   const target = await staticValue(pathArgument, config);
   if (typeof target !== 'string') {
     return [{ kind: 'templatefile', file, where, message: `cannot tell which file ${call.name}(${pathArgument?.meta?.value ?? ''}) reads: use a string built from path.module` }];

@@ -20,8 +20,8 @@ export interface SamplingSettings {
   priority: number;
   reservoirSize: number;
   fixedRate: number;
-  /** The generator chose this priority (and may renumber it); a person's priority is kept. */
-  priorityChosen?: boolean;
+  /** The priority as the generator chose it: while `priority` equals it, the generator may renumber the rule; a person's priority is kept. */
+  generatorPriority?: number;
 }
 
 export interface Operation {

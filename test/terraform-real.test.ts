@@ -1,0 +1,235 @@
+// Terraform itself on generated projects: `terraform init` from a local provider mirror (never the
+// network), `validate`, `fmt -check` and the project's own Terraform tests (terraform/tests/, a mock AWS
+// provider, plans only: nothing calls AWS), on the default project, one with every option changed and
+// one with several nested endpoints; and those tests failing on each planted fault. Where terraform or
+// the mirror is missing, these tests skip and say so loudly.
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { addEndpoint, generateApp, repoRoot, tempDir } from './support/generate.js';
+
+const MIRROR = process.env.TRACED_API_TF_MIRROR ?? '/opt/tf-plugins';
+const hasTerraform = spawnSync('terraform', ['version'], { stdio: 'ignore' }).status === 0;
+const hasMirror = existsSync(join(MIRROR, 'registry.terraform.io/hashicorp/aws'));
+const missing = [!hasTerraform && 'the terraform binary (on PATH)', !hasMirror && `the AWS provider mirror (${MIRROR}/registry.terraform.io/hashicorp/aws; set TRACED_API_TF_MIRROR)`].filter(Boolean);
+// AWS provider 5 does not know the nodejs24.x runtime: the project with every option changed takes it
+// only where the mirror holds provider 6.
+const mirrorMajors = hasMirror ? readdirSync(join(MIRROR, 'registry.terraform.io/hashicorp/aws')).map((version) => Number.parseInt(version, 10)) : [];
+const variantRuntime = mirrorMajors.some((major) => major >= 6) ? 'nodejs24.x' : 'nodejs22.x';
+if (hasMirror && variantRuntime !== 'nodejs24.x') {
+  console.warn(`\n*** The provider mirror holds AWS provider ${mirrorMajors.join(', ')} only, which refuses nodejs24.x: the every-option project keeps nodejs22.x. ***\n`);
+}
+if (missing.length > 0) {
+  console.warn(`\n*** Real Terraform tests SKIPPED: no ${missing.join(' and no ')}. The generated Terraform is then only checked by test/terraform-check.ts. ***\n`);
+}
+
+// One CLI configuration and one plugin cache for every init here: the mirror only, so nothing is
+// downloaded, and the ~675 MB provider linked from the cache rather than copied into each project. From an
+// unpacked mirror the cache itself only links to the mirror (some 24 KB), so each run has its own: no other
+// run's init races this one's on it.
+const work = tempDir('traced-api-terraform-');
+const cliConfig = join(work, 'terraform.rc');
+const pluginCache = join(work, 'plugin-cache');
+const env = {
+  ...process.env,
+  TF_CLI_CONFIG_FILE: cliConfig,
+  TF_PLUGIN_CACHE_DIR: pluginCache,
+  TF_IN_AUTOMATION: '1',
+  CHECKPOINT_DISABLE: '1',
+  // No credentials reach a plan with mocks; none should be found either.
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+  AWS_EC2_METADATA_DISABLED: 'true',
+};
+
+interface Run {
+  code: number | null;
+  output: string;
+}
+
+function terraform(dir: string, ...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn('terraform', [`-chdir=${join(dir, 'terraform')}`, ...args, '-no-color'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+async function mustPass(dir: string, ...args: string[]): Promise<string> {
+  const run = await terraform(dir, ...args);
+  expect(run.code, `terraform ${args.join(' ')} in ${dir}:\n${run.output}`).toBe(0);
+  return run.output;
+}
+
+/** What `npm run build` leaves for Terraform: dist/<operationId>.zip for every operation of the document. */
+async function writeArtifacts(project: string): Promise<void> {
+  const { zip } = (await import(pathToFileURL(join(repoRoot, 'templates/project/scripts/zip.mjs')).href)) as { zip: (files: { name: string; data: string }[]) => Buffer };
+  const doc = parseYaml(readFileSync(join(project, 'openapi/openapi.yaml'), 'utf8'));
+  mkdirSync(join(project, 'dist'), { recursive: true });
+  for (const item of Object.values<Record<string, any>>(doc.paths)) {
+    for (const operation of Object.values<any>(item)) {
+      writeFileSync(join(project, 'dist', `${operation.operationId}.zip`), zip([{ name: 'index.js', data: `exports.handler = async () => ({ statusCode: 200 }); // ${operation.operationId}\n` }]));
+    }
+  }
+}
+
+const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
+
+describe.skipIf(missing.length > 0)('Terraform on generated projects (real terraform, provider from the local mirror)', () => {
+  const projects: Record<string, string> = {};
+
+  beforeAll(async () => {
+    writeFileSync(
+      cliConfig,
+      `provider_installation {
+  filesystem_mirror {
+    path    = ${JSON.stringify(MIRROR)}
+    include = ["registry.terraform.io/hashicorp/aws"]
+  }
+  direct {
+    exclude = ["registry.terraform.io/*/*"]
+  }
+}
+`,
+    );
+    mkdirSync(pluginCache, { recursive: true });
+    projects.default = (await generateApp('orders-api', { yes: true })).project;
+    projects.variant = (
+      await generateApp('plain-api', {
+        yes: true,
+        description: 'Plain API, every option changed',
+        region: 'eu-west-1',
+        stage: 'prod',
+        runtime: variantRuntime,
+        tracingMode: 'PassThrough',
+        apiTracing: false,
+        reservoir: '3',
+        fixedRate: '10%',
+        sns: false,
+      })
+    ).project;
+    projects.nested = (await generateApp('shop-api', { yes: true })).project;
+    for (const path of ['/orders/{orderId}', '/orders/{orderId}/items', '/orders/{orderId}/items/{itemId}', '/customers/{customerId}/orders/{orderId}']) {
+      await addEndpoint(projects.nested, ['GET', path], { yes: true, publish: false });
+    }
+    await addEndpoint(projects.nested, ['DELETE', '/orders/{orderId}'], { yes: true, priority: '700', reservoir: '0', 'fixed-rate': '1%' });
+    for (const project of Object.values(projects)) await writeArtifacts(project);
+    // The first init fills the plugin cache; the others link from it.
+    const started = performance.now();
+    await mustPass(projects.default, 'init', '-backend=false', '-input=false');
+    console.log(`terraform init (first, fills the plugin cache): ${seconds(started)}`);
+    const rest = performance.now();
+    await Promise.all([projects.variant, projects.nested].map((project) => mustPass(project, 'init', '-backend=false', '-input=false')));
+    console.log(`terraform init (two more, in parallel): ${seconds(rest)}`);
+  }, 300_000);
+
+  it.each(['default', 'variant', 'nested'])('the %s project validates, is formatted as terraform fmt leaves it, and passes its own Terraform tests', async (name) => {
+    const project = projects[name]!;
+    const started = performance.now();
+    await mustPass(project, 'validate');
+    await mustPass(project, 'fmt', '-check', '-recursive');
+    const output = await mustPass(project, 'test');
+    expect(output).toMatch(/Success! 3 passed, 0 failed\./);
+    console.log(`${name}: validate + fmt + test in ${seconds(started)}`);
+  });
+
+  // Each fault breaks one promise; the project's Terraform tests must fail on every one. Only the
+  // tracing faults need the runs with other tracing settings: the others run "as_configured" alone, which
+  // halves their time (each run plans with the real provider).
+  interface Fault {
+    fault: string;
+    file: string;
+    from: string | RegExp;
+    to: string;
+    project?: 'default' | 'nested';
+    allRuns?: boolean;
+  }
+  const faults: Fault[] = [
+    { fault: 'functions traced in a fixed mode', file: 'lambda.tf', from: 'mode = var.tracing_mode', to: 'mode = "Active"', allRuns: true },
+    { fault: 'stage tracing always on', file: 'api.tf', from: 'xray_tracing_enabled = var.api_tracing_enabled', to: 'xray_tracing_enabled = true', allRuns: true },
+    { fault: 'a function named otherwise than the document says', file: 'lambda.tf', from: 'function_name    = each.value.function_name', to: 'function_name    = "${each.value.function_name}-v2"' },
+    { fault: 'the access log without the trace id', file: 'api.tf', from: /\n\s*xrayTraceId\s*= "\$context\.xrayTraceId"/, to: '' },
+    { fault: 'rule paths without the stage wildcard', file: 'sampling.tf', from: 'url_path     = "*${each.value.path_pattern}"', to: 'url_path     = each.value.path_pattern' },
+    { fault: 'parameters not turned into wildcards', file: 'locals.tf', from: /path_pattern  = replace\(route, [^\n]*/, to: 'path_pattern  = route', project: 'nested' },
+    { fault: 'rules for every method', file: 'sampling.tf', from: 'http_method    = each.value.method', to: 'http_method    = "*"' },
+    { fault: 'rule priorities off by one', file: 'sampling.tf', from: 'priority       = each.value.sampling.priority', to: 'priority       = each.value.sampling.priority + 1' },
+    { fault: "rules' reservoirs not the document's", file: 'sampling.tf', from: 'reservoir_size = each.value.sampling.reservoirSize', to: 'reservoir_size = each.value.sampling.reservoirSize + 1' },
+    { fault: "rules' rates not the document's", file: 'sampling.tf', from: 'fixed_rate     = each.value.sampling.fixedRate', to: 'fixed_rate     = 1' },
+    { fault: 'rules matched to a Lambda function instead of the stage', file: 'sampling.tf', from: /(resource "aws_xray_sampling_rule" "endpoint"[^]*?)service_type = "AWS::ApiGateway::Stage"/, to: '$1service_type = "AWS::Lambda::Function"' },
+    { fault: 'rules matched to the API name without the stage', file: 'sampling.tf', from: /(resource "aws_xray_sampling_rule" "endpoint"[^]*?)service_name = local\.xray_service_name/, to: '$1service_name = var.name' },
+    { fault: 'xray:GetSamplingRules granted again', file: 'iam.tf', from: '"xray:PutTelemetryRecords"]', to: '"xray:PutTelemetryRecords", "xray:GetSamplingRules"]' },
+    { fault: 'sns:Publish on every topic', file: 'iam.tf', from: 'resources = [statement.value.arn]', to: 'resources = ["*"]' },
+    { fault: 'more SNS actions than sns:Publish', file: 'iam.tf', from: 'actions   = ["sns:Publish"]', to: 'actions   = ["sns:Publish", "sns:Subscribe"]' },
+  ];
+
+  it('the Terraform tests fail on each planted fault', async () => {
+    const started = performance.now();
+    const copies = faults.map(({ fault, file, from, to, project = 'default', allRuns }, i) => {
+      const copy = join(work, `fault-${i}`);
+      cpSync(projects[project]!, copy, { recursive: true, verbatimSymlinks: true });
+      const path = join(copy, 'terraform', file);
+      const text = readFileSync(path, 'utf8');
+      const planted = text.replace(from, to);
+      expect(planted, `the fault "${fault}" applies to ${file}`).not.toBe(text);
+      writeFileSync(path, planted);
+      if (!allRuns) {
+        const tests = join(copy, 'terraform/tests/promises.tftest.hcl');
+        const full = readFileSync(tests, 'utf8');
+        writeFileSync(tests, full.slice(0, full.indexOf('\n# The tracing settings follow the variables')));
+      }
+      return { fault, copy };
+    });
+    // Two at a time: each run plans three times with the real provider.
+    const results: { fault: string; run: Run }[] = [];
+    for (let i = 0; i < copies.length; i += 2) {
+      const batch = copies.slice(i, i + 2);
+      results.push(...(await Promise.all(batch.map(async ({ fault, copy }) => ({ fault, run: await terraform(copy, 'test') })))));
+    }
+    const passed = results.filter(({ run }) => run.code === 0 || !/Failure!/.test(run.output));
+    expect(passed.map(({ fault, run }) => `${fault}:\n${run.output}`)).toEqual([]);
+    console.log(`${faults.length} planted faults, each failing the Terraform tests: ${seconds(started)}`);
+  }, 300_000);
+
+  it('a hand-written route whose url_path passes 128 characters stops the plan, naming the operation', async () => {
+    const copy = join(work, 'long-route');
+    cpSync(projects.nested!, copy, { recursive: true, verbatimSymlinks: true });
+    const route = `/reports/${'monthly-'.repeat(15)}summary/{reportId}`;
+    const document = join(copy, 'openapi/openapi.yaml');
+    writeFileSync(
+      document,
+      `${readFileSync(document, 'utf8')}  ${route}:
+    get:
+      operationId: getLongReport
+      responses:
+        "200":
+          description: OK
+      x-amazon-apigateway-integration:
+        type: aws_proxy
+        httpMethod: POST
+        uri: \${lambda_invoke_arns.getLongReport}
+        passthroughBehavior: when_no_match
+      x-traced-api:
+        sampling:
+          ruleName: shop-api-dev-getLongReport
+          priority: 50
+          reservoirSize: 1
+          fixedRate: 0.05
+`,
+    );
+    await writeArtifacts(copy);
+    const run = await terraform(copy, 'test');
+    expect(run.code).not.toBe(0);
+    expect(run.output.replace(/\s+/g, ' ')).toMatch(/The sampling rule url_path of getLongReport \(\*\/reports\/monthly-.*\) is 1[3-9]\d characters; X-Ray allows 128\./);
+  }, 120_000);
+
+  it('keeps the projects free of anything but what the mirror holds (no archive provider, no network)', () => {
+    const lock = readFileSync(join(projects.default!, 'terraform', '.terraform.lock.hcl'), 'utf8');
+    expect([...lock.matchAll(/provider "([^"]+)"/g)].map((match) => match[1])).toEqual(['registry.terraform.io/hashicorp/aws']);
+    expect(readdirSync(join(projects.default!, 'terraform', 'tests'))).toEqual(['promises.tftest.hcl']);
+  });
+});
