@@ -1,6 +1,6 @@
 // A new endpoint's sampling rule among the document's rules: its priority, the generator's own numbers
 // it moves so that every route reaches its own rule first (traced-api-devkit's rule order), and the refusals.
-import type { Document as YamlDocument } from 'yaml';
+import { isAlias, type Document as YamlDocument } from 'yaml';
 import { FIRST_ENDPOINT_PRIORITY, type HttpMethod } from './config.js';
 import { InputError } from './errors.js';
 import type { Operation } from './openapi.js';
@@ -72,7 +72,8 @@ function plan(existing: OrderedRule[], added: OrderedRule, api: ApiRules) {
  */
 export function planPriorities(operations: Operation[], added: NewRule, api: ApiRules): PriorityPlan {
   checkUrlPath(added.path);
-  const existing = operations.flatMap((op) => ruleOf(op) ?? []);
+  // One rule per name: operations that share one (a path item written as a YAML alias) are one rule in X-Ray.
+  const existing = operations.flatMap((op) => ruleOf(op) ?? []).filter((r, i, all) => all.findIndex((other) => other.ruleName === r.ruleName) === i);
   const rule: OrderedRule = {
     ruleName: added.ruleName,
     method: added.method,
@@ -119,10 +120,14 @@ function workingPriority(existing: OrderedRule[], rule: OrderedRule, api: ApiRul
   return candidates.slice(0, 50).find((candidate) => plan(existing, { ...rule, priority: candidate }, api).mine.length === 0);
 }
 
-/** Writes the moved priorities into the parsed document (the user's formatting elsewhere stays). */
+/**
+ * Writes the moved priorities into the parsed document (the user's formatting elsewhere stays). Never
+ * through a YAML alias: the node it names is edited where its anchor is, and so moves for both.
+ */
 export function applyMoves(doc: YamlDocument, moves: PriorityPlan['moves']): void {
   for (const move of moves) {
     const sampling = ['paths', move.path, move.method.toLowerCase(), 'x-traced-api', 'sampling'];
+    if (sampling.some((_, depth) => isAlias(doc.getIn(sampling.slice(0, depth + 1), true)))) continue;
     doc.setIn([...sampling, 'priority'], move.priority);
     doc.setIn([...sampling, 'generatorPriority'], move.priority);
   }
