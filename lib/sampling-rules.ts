@@ -68,9 +68,10 @@ function plan(existing: OrderedRule[], added: OrderedRule, api: ApiRules) {
 
 /**
  * The new rule's priority and the moves of the generator's own numbers. A user priority that hides a
- * rule, or is hidden by one, whatever the generator's numbers do, is refused with a priority that works.
+ * rule, or is hidden by one, whatever the generator's numbers do, is refused with a priority that works
+ * (unless `refuse` is false: the priority to offer before the user has answered).
  */
-export function planPriorities(operations: Operation[], added: NewRule, api: ApiRules): PriorityPlan {
+export function planPriorities(operations: Operation[], added: NewRule, api: ApiRules, refuse = true): PriorityPlan {
   checkUrlPath(added.path);
   // One rule per name: operations that share one (a path item written as a YAML alias) are one rule in X-Ray.
   const existing = operations.flatMap((op) => ruleOf(op) ?? []).filter((r, i, all) => all.findIndex((other) => other.ruleName === r.ruleName) === i);
@@ -82,7 +83,7 @@ export function planPriorities(operations: Operation[], added: NewRule, api: Api
     chosenByGenerator: added.priority === undefined,
   };
   const result = plan(existing, rule, api);
-  if (result.mine.length > 0) {
+  if (refuse && result.mine.length > 0) {
     const conflict = result.mine[0]!;
     const works = added.priority === undefined ? undefined : workingPriority(existing, rule, api);
     throw new InputError(

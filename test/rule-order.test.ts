@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HttpMethod } from '../lib/config.js';
 import type { Operation } from '../lib/openapi.js';
-import { covers, hiddenRules, matchesRequestOf, renumber, urlPathFor, type OrderedRule } from 'traced-api-devkit';
+import { covers, describeHidden, hiddenRules, matchesRequestOf, renumber, urlPathFor, type OrderedRule } from 'traced-api-devkit';
 import { parseDocument } from 'yaml';
 import { apiDefaultRule, applyMoves, planPriorities, URL_PATH_LIMIT } from '../lib/sampling-rules.js';
 
@@ -161,5 +161,19 @@ describe('applyMoves', () => {
     const text = doc.toString();
     expect(text).toContain('sampling: { ruleName: r, priority: 102, generatorPriority: 102 } # kept');
     expect(text).toContain('  /orders-copy: *orders\n');
+  });
+});
+
+describe('renumber below a user priority under the first number', () => {
+  it('leaves room for a chain of the generator\'s rules that must all come before it', () => {
+    // /{p0} is the user's, at 10; /v1/orders and then /v1/{p1} must both come before it, /v1/orders first.
+    const user = rule('any', '/{p0}', 10, false);
+    const first = renumber([user, rule('orders', '/v1/orders', Number.POSITIVE_INFINITY)], { stage: '__' });
+    const placedOrders = first.rules.find((r) => r.ruleName === 'orders')!;
+    const { rules, hidden } = renumber([user, placedOrders, rule('v1', '/v1/{p1}', Number.POSITIVE_INFINITY)], { stage: '__' });
+    expect(hidden.map(describeHidden)).toEqual([]);
+    const p = priorities(rules);
+    expect(p.orders).toBeLessThan(p.v1!);
+    expect(p.v1).toBeLessThan(10);
   });
 });
