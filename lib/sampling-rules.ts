@@ -72,7 +72,9 @@ function plan(existing: OrderedRule[], added: OrderedRule, api: ApiRules) {
  */
 export function planPriorities(operations: Operation[], added: NewRule, api: ApiRules): PriorityPlan {
   checkUrlPath(added.path);
-  const existing = operations.flatMap((op) => ruleOf(op) ?? []);
+  // A path item written as a YAML alias lists its anchor's operations again: one rule each, the anchor's.
+  const once = operations.filter((op, i) => !op.sampling || operations.findIndex((other) => other.sampling?.ruleName === op.sampling!.ruleName) === i);
+  const existing = once.flatMap((op) => ruleOf(op) ?? []);
   const rule: OrderedRule = {
     ruleName: added.ruleName,
     method: added.method,
@@ -92,7 +94,7 @@ export function planPriorities(operations: Operation[], added: NewRule, api: Api
     );
   }
   const after = new Map(result.rules.map((r) => [r.ruleName, r.priority]));
-  const moves = operations.flatMap((op) => {
+  const moves = once.flatMap((op) => {
     const before = ruleOf(op);
     if (!before?.chosenByGenerator) return [];
     const priority = after.get(before.ruleName)!;

@@ -150,6 +150,21 @@ export function describeHidden({ by, hidden }: Hidden): string {
   );
 }
 
+/** The rules of `pending` that must come after `rule`, directly or through others. */
+function successorsOf(rule: OrderedRule, pending: OrderedRule[], before: Map<OrderedRule, Set<OrderedRule>>): OrderedRule[] {
+  const found = new Set<OrderedRule>();
+  const visit = (from: OrderedRule) => {
+    for (const candidate of pending) {
+      if (!found.has(candidate) && before.get(candidate)!.has(from)) {
+        found.add(candidate);
+        visit(candidate);
+      }
+    }
+  };
+  visit(rule);
+  return [...found];
+}
+
 export interface Renumbering {
   /** Every rule, with the priority it should have. */
   rules: OrderedRule[];
@@ -192,12 +207,19 @@ export function renumber(rules: OrderedRule[], { first = 100, stage }: { first?:
       for (let n = Math.max(from, after + 1); n < limit; n++) if (!taken.has(n)) return n;
       return undefined;
     };
-    // Below `first`, the highest number that fits, leaving the ones under it to narrower rules.
-    const highest = () => {
-      for (let n = Math.min(limit, first) - 1; n > after; n--) if (!taken.has(n)) return n;
+    // Below `first`, the highest number that fits, leaving the ones under it to narrower rules and, above it,
+    // room for the generator's rules still to place that must follow this one (they meet the same limit).
+    const following = successorsOf(next, pending, before).filter((rule) => rule.chosenByGenerator).length;
+    const highest = (room: number) => {
+      for (let n = Math.min(limit, first) - 1; n > after; n--) {
+        if (taken.has(n)) continue;
+        let free = 0;
+        for (let m = n + 1; m < limit && free < room; m++) if (!taken.has(m)) free += 1;
+        if (free >= room) return n;
+      }
       return undefined;
     };
-    const priority = lowestFrom(first) ?? highest() ?? next.priority;
+    const priority = lowestFrom(first) ?? highest(following) ?? highest(0) ?? next.priority;
     taken.add(priority);
     placed.set(next, priority);
     result.set(next, { ...next, priority });
