@@ -209,7 +209,8 @@ export class LocalXRayApi {
       .filter((trace) => !problemsOnly || trace.summary.HasFault === true || trace.summary.HasError === true)
       .sort((a, b) => b.start - a.start);
     const page = this.page(body, 'TraceSummaries', matching.map((trace) => trace.summary));
-    return ok({ ...page, ApproximateTime: EndTime, TracesProcessedCount: searchable.length });
+    // The query's traces processed are counted once, on its first page.
+    return ok({ ...page, ApproximateTime: EndTime, TracesProcessedCount: body.NextToken ? 0 : searchable.length });
   }
 
   private batchGetTraces(body: Record<string, unknown>): Answer {
