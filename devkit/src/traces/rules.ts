@@ -154,7 +154,8 @@ export function formatRulesReport(report: RulesReport, { project, region }: { pr
   const lines: string[] = [];
   const service = xrayServiceName(project);
   const window = report.statisticsFrom ? `${time(report.statisticsFrom)}-${time(report.statisticsTo!)} UTC` : 'none recent';
-  lines.push(`Sampling rules of ${service} in ${region}: the project (openapi/openapi.yaml, terraform/variables.tf), the account (GetSamplingRules), the recent statistics (GetSamplingStatisticSummaries: ${window})`);
+  lines.push(`Sampling rules of ${service} in ${region}: as the project says (openapi/openapi.yaml, terraform/variables.tf), as the account holds them`);
+  lines.push(`(GetSamplingRules), and their recent statistics (GetSamplingStatisticSummaries: ${window}).`);
   if (!project.apiTracing) {
     lines.push('Stage tracing is off (api_tracing_enabled = false): API Gateway makes no sampling decision, so these rules sample nothing; Lambda ignores them.');
   }
@@ -188,7 +189,7 @@ export function formatRulesReport(report: RulesReport, { project, region }: { pr
   const apiMatched = report.checks.reduce((sum, check) => sum + check.statistics.matched, 0);
   for (const check of report.checks) {
     const { ruleName, covers } = check.expected;
-    if (check.account === 'missing') lines.push(`! ${ruleName} (${covers}) is not in the account: run npm run deploy (terraform apply creates it), in ${region}.`);
+    if (check.account === 'missing') lines.push(`! ${ruleName} (${covers}) is not in the account (${region}): run npm run deploy (terraform apply creates it).`);
     if (check.account === 'differs') lines.push(`! ${ruleName} (${covers}) is deployed with ${check.differences.join(', ')}: run npm run deploy to apply the project's settings, or someone changed it in the console.`);
     if (check.noTraffic) {
       lines.push(
