@@ -170,9 +170,9 @@ describe.concurrent('npm run traces with CloudWatch Transaction Search (segments
   it('waits for a retrieval no longer than --wait, and says so in one line', async ({ expect }) => {
     const { api, env, indexed } = await transactionSearch();
     api.retrievalPolls = 1000;
-    const started = Date.now();
     const result = await runScript('traces', ['--id', indexed.id, '--wait', '2s'], env, { direct: true });
-    expect(Date.now() - started).toBeLessThan(8000);
+    // From the retrieval's start to the command's end (process start-up left out: it varies with the machine's load).
+    expect(Date.now() - api.requestsOf('StartTraceRetrieval')[0]!.at).toBeLessThan(2000 + 5000);
     expect(result.code).toBe(1);
     expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/^The trace retrieval from CloudWatch Logs is still RUNNING after \d s \(the --wait bound\): run again with a longer --wait/);
@@ -254,9 +254,9 @@ describe.concurrent('npm run traces when X-Ray cannot be asked: one clear line, 
   it('when the endpoint never answers, within the --timeout', async () => {
     const { api, env } = await standIn();
     api.hang = true;
-    const started = Date.now();
     const result = await runScript('traces', ['--timeout', '1s'], env, { direct: true });
-    expect(Date.now() - started).toBeLessThan(8000);
+    // From the first call to the command's end: the deadline is twice --timeout (one retry).
+    expect(Date.now() - api.requests[0]!.at).toBeLessThan(2000 + 5000);
     expectOneLine(result, /^X-Ray did not answer GetTraceSegmentDestination within 2 s at http:\/\/127\.0\.0\.1:\d+: check your network/);
   });
 });
@@ -350,7 +350,7 @@ describe('npm run traces -- --rules', () => {
     expect(row(ruleOf('getOrdersById').sampling!.ruleName)).toMatch(/GET \/orders\/\{id\} .* MISSING +- +- +-$/);
     expect(row(ruleOf('deleteOrdersById').sampling!.ruleName)).toMatch(/DELETE \/orders\/\{id\} .* as deployed +0 +0 +0$/);
     expect(row(defaultRule.ruleName)).toMatch(new RegExp(`API default +${defaultRule.priority} +${defaultRule.reservoirSize}/s +${defaultRule.fixedRate} +DIFFERS +4 +1 +0$`));
-    expect(stdout).toContain(`! ${ruleOf('getOrdersById').sampling!.ruleName} (GET /orders/{id}) is not in the account: run npm run deploy`);
+    expect(stdout).toContain(`! ${ruleOf('getOrdersById').sampling!.ruleName} (GET /orders/{id}) is not in the account (${settings.region}): run npm run deploy`);
     expect(stdout).toContain(`! ${defaultRule.ruleName} (API default) is deployed with fixed rate 0.5 (the project says ${defaultRule.fixedRate}): run npm run deploy`);
     expect(stdout).toContain(`! ${ruleOf('deleteOrdersById').sampling!.ruleName} (DELETE /orders/{id}) matched no request while the API's other rules matched 46`);
     expect(stdout).not.toMatch(/createOrder \(POST \/orders\) matched no request/);

@@ -67,6 +67,8 @@ export interface XRayApiRequest {
   path: string;
   body: Record<string, unknown>;
   headers: IncomingHttpHeaders;
+  /** When it arrived (Date.now()). */
+  at: number;
 }
 
 interface Retrieval {
@@ -128,7 +130,7 @@ export class LocalXRayApi {
           // answered below as an invalid request
         }
         const operation = XRAY_OPERATIONS[`${req.method} ${req.url}` as keyof typeof XRAY_OPERATIONS] ?? 'unknown';
-        api.requests.push({ operation, path: req.url ?? '/', body, headers: req.headers });
+        api.requests.push({ operation, path: req.url ?? '/', body, headers: req.headers, at: Date.now() });
         if (api.hang) {
           api.hanging.add(res);
           return;
