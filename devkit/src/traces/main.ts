@@ -55,7 +55,9 @@ Options:
 Bounds: a search stops after ${grouped(MAX_TRACES_SCANNED)} traces scanned (X-Ray bills $0.50 per million scanned beyond
 the free million a month) or ${MAX_SUMMARY_CALLS} GetTraceSummaries calls, and any paging stops at a NextToken X-Ray already gave.
 
-Your AWS identity (not the functions' role, which only writes segments) needs:
+The project's Terraform gives the functions' role what writing traces takes (xray:PutTraceSegments,
+xray:PutTelemetryRecords, the three xray:GetSampling* actions) and nothing to read them: the AWS identity
+you run this with (your user or SSO role) needs, in its own policy:
   traces:  ${TRACE_ACTIONS.join(', ')}
            (and ${INDEXING_ACTION} to show the indexed share under Transaction Search; optional)
   --rules: ${RULE_ACTIONS.join(', ')}`;
