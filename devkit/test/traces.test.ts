@@ -14,6 +14,7 @@ import { LocalXRayApi, type FixtureSamplingRule } from '../src/local/local-xray-
 import { runScript, type ScriptResult } from './support/npm-script.js';
 import { exampleTrace } from './support/xray-fixtures.js';
 import { NO_CREDENTIALS, startXRayStandIn } from './support/xray-stand-in.js';
+import { explain } from '../src/traces/xray-calls.js';
 
 const functionName = readRoutes(path.join(projectRoot, 'openapi', 'openapi.yaml'), project).routes[0]?.functionName ?? `${project.namePrefix}-example`;
 
@@ -287,6 +288,17 @@ describe.concurrent('how far npm run traces searches', () => {
     expect(stdout).toContain(old.id);
   });
 
+  it('queries 12, then 6 hours at a time when X-Ray refuses a day', async ({ expect }) => {
+    const { api, env, old } = await standIn();
+    api.maxQueryHours = 6;
+    const { code, stdout, stderr } = await runScript('traces', ['--since', '2d'], env, { direct: true });
+    expect(code, stderr).toBe(0);
+    const spans = api.requestsOf('GetTraceSummaries').map((request) => Math.round(((request.body.EndTime as number) - (request.body.StartTime as number)) / 3600));
+    expect(spans).toEqual([24, 12, 6, 6, 6, 6, 6, 6, 6, 6, 6]);
+    expect(stdout).toMatch(/Searched all of the last 2d \(11 GetTraceSummaries calls of 6 h \(X-Ray refused a day\), 3 traces scanned\)\./);
+    expect(stdout).toContain(old.id);
+  });
+
   it('stops at the newest day once --limit traces are found, and says which part it read', async ({ expect }) => {
     const { api, env } = await standIn();
     const { code, stdout, stderr } = await runScript('traces', ['--since', '30d', '--limit', '1'], env, { direct: true });
@@ -414,5 +426,21 @@ describe('--since', () => {
     expect(parseSince('2h')).toBe(7200);
     expect(parseSince('30d')).toBe(30 * 86400);
     for (const bad of ['3x', '15', 'm', '0m', '-5m', '1.5h', '31d', '']) expect(() => parseSince(bad), bad).toThrow(UsageError);
+  });
+});
+
+describe('the one line for an X-Ray failure', () => {
+  const failure = { operation: 'GetTraceSummaries', region: 'eu-west-1', endpoint: 'https://xray.eu-west-1.amazonaws.com', timeoutMs: 10_000, neededActions: ['xray:GetTraceSummaries'], timedOut: false };
+
+  it('tells an expired SSO session from missing credentials', () => {
+    const sso = Object.assign(new Error('The SSO session associated with this profile has expired or is otherwise invalid. To refresh this SSO session run aws sso login'), { name: 'CredentialsProviderError' });
+    expect(explain(sso, failure)).toMatch(/^Your AWS session token has expired \(your SSO session or cached credentials\): renew it/);
+    const none = Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });
+    expect(explain(none, failure)).toMatch(/^No AWS credentials found/);
+  });
+
+  it('names the throttled call, and keeps an unknown failure to its first line', () => {
+    expect(explain(Object.assign(new Error('Rate exceeded'), { name: 'ThrottledException' }), failure)).toBe('X-Ray throttled GetTraceSummaries: wait a moment and run again, or with a shorter --since.');
+    expect(explain(Object.assign(new Error('boom\n    at somewhere'), { name: 'WeirdError' }), failure)).toBe('X-Ray GetTraceSummaries failed: WeirdError: boom');
   });
 });

@@ -98,6 +98,8 @@ export class LocalXRayApi {
   readonly denied = new Set<XRayOperation>();
   /** Every request refused with ExpiredTokenException, as with an expired session token. */
   tokenExpired = false;
+  /** The longest range GetTraceSummaries accepts, in hours. */
+  maxQueryHours = 24;
   /** Every request accepted and never answered. */
   hang = false;
   /** Paged operations answer with the same NextToken for ever. */
@@ -203,7 +205,7 @@ export class LocalXRayApi {
   private traceSummaries(body: Record<string, unknown>): Answer {
     const { StartTime, EndTime, FilterExpression } = body as { StartTime?: number; EndTime?: number; FilterExpression?: string };
     if (typeof StartTime !== 'number' || typeof EndTime !== 'number' || StartTime > EndTime) return invalid('StartTime and EndTime are required, StartTime first');
-    if (EndTime - StartTime > 24 * 3600 + 1) return invalid('The time range between StartTime and EndTime is at most 24 hours');
+    if (EndTime - StartTime > this.maxQueryHours * 3600 + 1) return invalid(`The time range between StartTime and EndTime is at most ${this.maxQueryHours} hours`);
     const problemsOnly = typeof FilterExpression === 'string' && /\b(fault|error)\b/.test(FilterExpression);
     const inWindow = this.traces.filter((trace) => trace.start >= StartTime && trace.start <= EndTime);
     const searchable = this.destination === 'CloudWatchLogs' ? inWindow.filter((trace) => trace.indexed !== false) : inWindow;

@@ -201,7 +201,7 @@ async function run(argv: string[], output: Output): Promise<number> {
     const id = options.id;
     const started = traceIdTime(id);
     // The trace began at the time its id carries; its segments end within the functions' timeout, and API Gateway's.
-    const end = new Date(Math.min(Date.now(), started + Math.max(project.lambdaTimeoutSeconds, 60) * 1000 + 60_000));
+    const end = new Date(Math.max(started, Math.min(Date.now(), started + Math.max(project.lambdaTimeoutSeconds, 60) * 1000 + 60_000)));
     const [trace] = await read([id], { start: new Date(started - 60_000), end });
     if (!trace) {
       const where = destination === 'CloudWatchLogs' ? 'in the Transaction Search log group (CloudWatch Logs)' : 'in X-Ray';
@@ -269,7 +269,8 @@ const clock = (date: Date) => date.toISOString().replace('T', ' ').slice(0, 16);
 /** What the search read, in the window asked for: how far back, how many calls, how many traces X-Ray scanned. */
 function describeScan(scan: Scan, start: Date, sinceText: string): string {
   const read = scan.from.getTime() <= start.getTime() ? `all of the last ${sinceText}` : `${clock(scan.from)} to ${clock(scan.to)} UTC of the last ${sinceText}`;
-  const counts = `${scan.calls} GetTraceSummaries call${scan.calls === 1 ? '' : 's'}, ${grouped(scan.tracesScanned)} traces scanned`;
+  const queries = scan.sliceHours === 24 ? '' : ` of ${scan.sliceHours} h (X-Ray refused a day)`;
+  const counts = `${scan.calls} GetTraceSummaries call${scan.calls === 1 ? '' : 's'}${queries}, ${grouped(scan.tracesScanned)} traces scanned`;
   const why = {
     limit: ', stopped at --limit',
     'scan-bound': `, stopped at the bound of ${grouped(MAX_TRACES_SCANNED)} traces scanned (narrow --since)`,

@@ -46,8 +46,12 @@ export async function indexedPercent(xray: XRay): Promise<number | undefined> {
   }
 }
 
-/** One GetTraceSummaries query covers at most a day; longer windows are read a day at a time, newest first. */
+/**
+ * One GetTraceSummaries query covers a day; longer windows are read a day at a time, newest first. The API
+ * reference states no limit; should X-Ray refuse a day's range, the query is retried with 12, then 6 hours.
+ */
 export const SLICE_SECONDS = 24 * 3600;
+const SMALLEST_SLICE_SECONDS = 6 * 3600;
 /** The scan stops once X-Ray reports this many traces processed (each billed as scanned: $0.05 at $0.50 per million). */
 export const MAX_TRACES_SCANNED = 100_000;
 /** ...or after this many GetTraceSummaries calls, whatever X-Ray reports. */
@@ -60,15 +64,18 @@ export interface Scan {
   to: Date;
   calls: number;
   tracesScanned: number;
+  /** Hours each query covered (24, or fewer when X-Ray refused a day). */
+  sliceHours: number;
   /** Why the scan ended before the window's start, if it did. */
   stoppedBecause?: 'limit' | 'scan-bound' | 'call-bound' | 'repeated-token';
 }
 
 /** Trace summaries matching `expression`, newest day first, until `limit` are found, the window is read or a bound is hit. */
 export async function findTraces(xray: XRay, { start, end, expression, limit }: { start: Date; end: Date; expression: string; limit: number }): Promise<Scan> {
-  const scan: Scan = { summaries: [], from: end, to: end, calls: 0, tracesScanned: 0 };
-  for (let sliceEnd = end.getTime(); sliceEnd > start.getTime(); sliceEnd -= SLICE_SECONDS * 1000) {
-    const sliceStart = Math.max(start.getTime(), sliceEnd - SLICE_SECONDS * 1000);
+  const scan: Scan = { summaries: [], from: end, to: end, calls: 0, tracesScanned: 0, sliceHours: SLICE_SECONDS / 3600 };
+  let slice = SLICE_SECONDS * 1000;
+  for (let sliceEnd = end.getTime(); sliceEnd > start.getTime(); sliceEnd -= slice) {
+    const sliceStart = Math.max(start.getTime(), sliceEnd - slice);
     const fetchPage = (nextToken: string | undefined) => {
       scan.calls += 1;
       return xray.send<GetTraceSummariesResult>(
@@ -79,7 +86,21 @@ export async function findTraces(xray: XRay, { start, end, expression, limit }: 
     let stopped: Scan['stoppedBecause'];
     // Pages run newest first; a page's ApproximateTime is where it starts, so what was read ends there.
     let readFrom = sliceEnd;
-    for await (const page of pages(fetchPage, { onStop: () => (stopped = 'repeated-token') })) {
+    const read = pages(fetchPage, { onStop: () => (stopped = 'repeated-token') });
+    let first: IteratorResult<GetTraceSummariesResult>;
+    try {
+      first = await read.next();
+    } catch (error) {
+      // A range X-Ray finds too long: the same slice again, halved.
+      if (error instanceof XRayCallError && error.awsError === 'InvalidRequestException' && sliceEnd - sliceStart > SMALLEST_SLICE_SECONDS * 1000) {
+        slice = Math.max(SMALLEST_SLICE_SECONDS * 1000, (sliceEnd - sliceStart) / 2);
+        scan.sliceHours = slice / 3600_000;
+        sliceEnd += slice;
+        continue;
+      }
+      throw error;
+    }
+    for await (const page of prepend(first, read)) {
       scan.summaries.push(...(page.TraceSummaries ?? []).filter((summary) => summary.Id));
       scan.tracesScanned += page.TracesProcessedCount ?? page.TraceSummaries?.length ?? 0;
       const approximate = page.ApproximateTime?.getTime();
@@ -100,6 +121,13 @@ export async function findTraces(xray: XRay, { start, end, expression, limit }: 
   }
   scan.summaries.sort((a, b) => startOf(b) - startOf(a));
   return scan;
+}
+
+/** The pages of `rest` after its `first`, already read. */
+async function* prepend<Page>(first: IteratorResult<Page>, rest: AsyncGenerator<Page>): AsyncGenerator<Page> {
+  if (first.done) return;
+  yield first.value;
+  yield* rest;
 }
 
 /** A trace's start: its summary's, or the time its id carries. */

@@ -10,7 +10,15 @@ export const RULE_ACTIONS = ['xray:GetSamplingRules', 'xray:GetSamplingStatistic
 export const INDEXING_ACTION = 'xray:GetIndexingRules';
 
 /** A failure already put in one line for the user; the command prints it and exits 1. */
-export class XRayCallError extends Error {}
+export class XRayCallError extends Error {
+  /** The AWS error's name (InvalidRequestException...), when X-Ray answered with one. */
+  readonly awsError?: string;
+
+  constructor(message: string, awsError?: string) {
+    super(message);
+    if (awsError) this.awsError = awsError;
+  }
+}
 
 export interface XRay {
   /** Sends one command with the call deadline; `operation` names it (and its IAM action) in a failure. */
@@ -41,7 +49,8 @@ export function xrayClient({ region, timeoutMs, neededActions }: { region: strin
       try {
         return (await client.send(command as never, { abortSignal: deadline })) as Output;
       } catch (error) {
-        throw new XRayCallError(explain(error, { operation, region, endpoint, timeoutMs, neededActions, timedOut: deadline.aborted }));
+        const awsError = (error as { $metadata?: unknown; name?: string } | undefined)?.$metadata ? (error as { name?: string }).name : undefined;
+        throw new XRayCallError(explain(error, { operation, region, endpoint, timeoutMs, neededActions, timedOut: deadline.aborted }), awsError);
       }
     },
   };
@@ -89,11 +98,13 @@ export function explain(error: unknown, failure: Failure): string {
   const { name, message = String(error), $metadata } = (error ?? {}) as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const code = (error as { code?: string } | undefined)?.code ?? (error as { cause?: { code?: string } } | undefined)?.cause?.code;
   const action = `xray:${operation}`;
+  // Before "no credentials": an expired SSO session also comes as a CredentialsProviderError.
+  if (name === 'ExpiredTokenException' || name === 'ExpiredToken' || /expired/i.test(message)) {
+    const who = name === 'CredentialsProviderError' ? 'your SSO session or cached credentials' : `X-Ray ${operation} refused it`;
+    return `Your AWS session token has expired (${who}): renew it (aws sso login --profile ..., or new temporary credentials) and run again.`;
+  }
   if (name === 'CredentialsProviderError' || /could not load credentials/i.test(message)) {
     return `No AWS credentials found: set AWS_PROFILE (after aws sso login, or aws configure), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, and run again.`;
-  }
-  if (name === 'ExpiredTokenException' || name === 'ExpiredToken' || /security token .* expired|token has expired/i.test(message)) {
-    return `Your AWS session token has expired (X-Ray ${operation} refused it): renew it (aws sso login --profile ..., or new temporary credentials) and run again.`;
   }
   if (name === 'AccessDeniedException' || name === 'AccessDenied' || name === 'UnrecognizedClientException' || $metadata?.httpStatusCode === 403) {
     if (name === 'UnrecognizedClientException' || /security token .* invalid/i.test(message)) {
