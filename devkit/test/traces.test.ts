@@ -172,12 +172,11 @@ describe.concurrent('npm run traces with CloudWatch Transaction Search (segments
     const { api, env, indexed } = await transactionSearch();
     api.retrievalPolls = 1000;
     const result = await runScript('traces', ['--id', indexed.id, '--wait', '2s'], env, { direct: true });
-    // From the retrieval's start to the command's end (process start-up left out: it varies with the machine's load).
-    expect(Date.now() - api.requestsOf('StartTraceRetrieval')[0]!.at).toBeLessThan(2000 + 5000);
-    expect(result.code).toBe(1);
-    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(/^The trace retrieval from CloudWatch Logs is still RUNNING after \d s \(the --wait bound\): run again with a longer --wait/);
-    expect(api.requestsOf('ListRetrievedTraces').length).toBeGreaterThan(2);
+    expectOneLine(result, /^The trace retrieval from CloudWatch Logs is still RUNNING after \d+ s \(the --wait bound\): run again with a longer --wait/);
+    // Polled for --wait, then no more: the stand-in's clock, which the machine's load moves least.
+    const polls = api.requestsOf('ListRetrievedTraces');
+    expect(polls.length).toBeGreaterThan(2);
+    expect(polls.at(-1)!.at - api.requestsOf('StartTraceRetrieval')[0]!.at).toBeLessThan(2000 + 3000);
   });
 
   it('reports a retrieval that failed', async ({ expect }) => {
@@ -256,8 +255,8 @@ describe.concurrent('npm run traces when X-Ray cannot be asked: one clear line, 
     const { api, env } = await standIn();
     api.hang = true;
     const result = await runScript('traces', ['--timeout', '1s'], env, { direct: true });
-    // From the first call to the command's end: the deadline is twice --timeout (one retry).
-    expect(Date.now() - api.requests[0]!.at).toBeLessThan(2000 + 5000);
+    // From the first call to the command's end: the deadline is twice --timeout (one retry), with room for a loaded machine.
+    expect(Date.now() - api.requests[0]!.at).toBeLessThan(2000 + 8000);
     expectOneLine(result, /^X-Ray did not answer GetTraceSegmentDestination within 2 s at http:\/\/127\.0\.0\.1:\d+: check your network/);
   });
 });
