@@ -169,14 +169,15 @@ async function figureEndpoint() {
   const small = newProject(base, 'one');
   const large = path.join(base, 'many');
   cpSync(small, large, { recursive: true });
-  addEndpoints(large, 40);
+  addEndpoints(large, 99);
   const run = (project) => () => {
     const copy = path.join(freshFolder('endpoint'), 'project');
     cpSync(project, copy, { recursive: true });
     return { args: [bin, 'endpoint', 'GET', '/bench/{id}', '--yes'], cwd: copy };
   };
   const r = compare(run(large), run(small), { pairs: quick ? 5 : 15, warmup: 1 });
-  // A document edited by hand since the generator last wrote it: the generator reads all of it.
+  // A document edited by hand since the generator last wrote it: the generator parses all of it (lib/openapi-index.ts
+  // holds nothing for that text), which is what every run would cost without the index.
   const edited = (project) => () => {
     const step = run(project)();
     writeFileSync(path.join(step.cwd, 'openapi/openapi.yaml'), `${readFileSync(path.join(step.cwd, 'openapi/openapi.yaml'), 'utf8')}# edited by hand\n`);
@@ -184,9 +185,9 @@ async function figureEndpoint() {
   };
   const cold = compare(edited(large), edited(small), { pairs: quick ? 2 : 5, warmup: 0 });
   report({
-    id: 2, title: 'Endpoint scaling (`traced-api endpoint GET /bench/{id}` in a project of 41 endpoints / of 1)',
-    value: x(r.ratio), target: '<= 1.15x', met: r.ratio <= 1.15,
-    detail: `41: ${fmt(r.a)}, 1: ${fmt(r.b)} (${r.pairs} pairs; median of the pairs' ratios ${x(r.pairRatio)}); right after a hand edit of the document (read in full): ${x(cold.ratio)} (${fmt(cold.a)} / ${fmt(cold.b)})`,
+    id: 2, title: 'Endpoint scaling (`traced-api endpoint GET /bench/{id}` in a project of 100 endpoints / of 1)',
+    value: x(r.ratio), target: '<= 1.5x', met: r.ratio <= 1.5,
+    detail: `100: ${fmt(r.a)}, 1: ${fmt(r.b)} (${r.pairs} pairs; median of the pairs' ratios ${x(r.pairRatio)}); with the document parsed in full (a hand edit since the generator wrote it, as every run would be without lib/openapi-index.ts): ${x(cold.ratio)} (${fmt(cold.a)} / ${fmt(cold.b)})`,
   });
 }
 
@@ -215,23 +216,12 @@ function figureYo() {
 }
 
 /**
- * Where the handler project's dependencies come from: this repository's node_modules, as in the devkit's tests. It
- * holds the devkit (the project's build), its esbuild, and the runtime dependencies generated projects pin, at the
- * pinned versions (checked here).
+ * The handler project: generated, built by its own build script (traced-api-devkit's build) with this repository's
+ * node_modules linked in: the devkit, and the SDKs at the versions dependency-versions pins (the devkit's devDependencies).
  */
-function projectDependencies() {
-  const versions = JSON.parse(readFileSync(path.join(root, 'dependency-versions/package.json'), 'utf8'));
-  for (const [name, version] of Object.entries(versions.dependencies)) {
-    const installed = JSON.parse(readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
-    if (installed !== version) throw new Error(`bench: node_modules holds ${name}@${installed}, generated projects pin ${version}: run npm ci`);
-  }
-  return root;
-}
-
-/** The handler project: generated, its dependencies linked in, built by its own build script. */
-function handlerProject(depsFolder) {
+function handlerProject() {
   const project = newProject(freshFolder('handlers'), 'handlers');
-  symlinkSync(path.join(depsFolder, 'node_modules'), path.join(project, 'node_modules'), 'dir');
+  symlinkSync(path.join(root, 'node_modules'), path.join(project, 'node_modules'), 'dir');
   timed({ args: ['scripts/build.mjs'], cwd: project });
   return project;
 }
@@ -490,16 +480,26 @@ function writeResults() {
   writeFileSync(path.join(here, 'RESULTS.md'), text);
 }
 
+/** The SDKs the handler figures load are the versions generated projects pin. */
+function checkPinnedSdks() {
+  const { dependencies } = JSON.parse(readFileSync(path.join(root, 'dependency-versions/package.json'), 'utf8'));
+  for (const [name, version] of Object.entries(dependencies)) {
+    const installed = JSON.parse(readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
+    if (installed !== version) throw new Error(`node_modules/${name} is ${installed}, generated projects pin ${version}: npm ci first`);
+  }
+}
+
 async function main() {
   if (!existsSync(bin) || !existsSync(path.join(root, 'dist/bin/run.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm run bench does)');
   console.log(`bench: ${machine()}; working in ${work}`);
+  checkPinnedSdks();
   const projenFolder = ensureInstalled(PROJEN.replace('@', '-'), [PROJEN]);
   const floorBin = await buildFloor();
 
   await figureNew(floorBin);
   await figureEndpoint();
   figureYo();
-  const project = handlerProject(projectDependencies());
+  const project = handlerProject();
   const variants = await handlerVariants(project);
   const [sns, daemon] = await Promise.all([startLocalSns(), startLocalDaemon()]);
   try {

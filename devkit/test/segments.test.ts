@@ -28,7 +28,7 @@ describe('buildTimeline', () => {
     expect(timeline).toMatchObject({ status: 'fault', duration: 412, http: { method: 'POST', status: 502 } });
     expect(timeline.failing).toMatchObject({ name: 'SNS', operation: 'Publish', status: 'fault', httpStatus: 500, start: 200, duration: 195, failing: true });
     expect(timeline.failing!.exceptions).toEqual([
-      { type: 'InternalErrorException', message: 'SNS is down', remote: true, stack: ['AwsQueryProtocol.handleError (/var/task/index.js:7)'] },
+      { id: expect.any(String), type: 'InternalErrorException', message: 'SNS is down', remote: true, stack: ['AwsQueryProtocol.handleError (/var/task/index.js:7)'] },
     ]);
     expect(timeline.rows.filter((row) => row.failing)).toHaveLength(1);
     expect(describeFailing(timeline.failing!)).toBe('SNS (aws Publish HTTP 500) InternalErrorException: SNS is down');
@@ -99,7 +99,7 @@ describe('formatTimeline', () => {
     const trace = exampleTrace({ start, snsFails: true, functionName });
     const text = formatTimeline(buildTimeline(trace.id, trace.documents), { color: false });
     const lines = text.split('\n');
-    expect(lines[0]).toMatch(new RegExp(`^Trace ${trace.id}  POST https://\\S+/orders -> 502  412 ms  FAULT$`));
+    expect(lines[0]).toMatch(new RegExp(`^Trace ${trace.id}  orders-api/dev  POST https://\\S+/orders -> 502  412 ms  FAULT$`));
     expect(lines.filter((line) => line.startsWith('>'))).toHaveLength(1);
     expect(lines.find((line) => line.startsWith('>'))).toMatch(/^> +SNS Publish +\(aws\) +\|[ █]+\| +195 ms FAULT 500 {2}<- failing$/);
     expect(text).toContain('! InternalErrorException: SNS is down (remote)');
@@ -133,8 +133,8 @@ describe('sampling and routing of the dev server', () => {
   });
 
   it('routes as API Gateway: literal parts before parameters, greedy parameters last', () => {
-    const route = (method: string, path: string): Route => ({ method, path, operationId: path, functionName: path, parts: path.split('/').slice(1) });
-    const routes = [route('GET', '/orders/{id}'), route('GET', '/orders/latest'), route('GET', '/files/{path+}')];
+    const route = (path: string): Route => ({ method: 'GET', path, operationId: path, pathParameters: [], functionName: path, parts: path.split('/').slice(1) });
+    const routes = [route('/orders/{id}'), route('/orders/latest'), route('/files/{path+}')];
     expect(matchRoute(routes, 'GET', '/orders/latest')).toMatchObject({ route: { path: '/orders/latest' } });
     expect(matchRoute(routes, 'GET', '/orders/a%20b')).toMatchObject({ route: { path: '/orders/{id}' }, pathParameters: { id: 'a b' } });
     expect(matchRoute(routes, 'GET', '/files/a/b.txt')).toMatchObject({ pathParameters: { path: 'a/b.txt' } });

@@ -26,6 +26,23 @@ function formatMs(ms) {
   return (ms < 10 ? ms.toFixed(1) : Math.round(ms)) + ' ms';
 }
 
+// The same words as the terminal timeline (src/traces/terminal.ts): a duration, or why there is none.
+function rowDuration(row) {
+  if (row.inProgress) return 'in progress';
+  return row.duration === undefined || row.duration === null ? 'no start time' : formatMs(row.duration);
+}
+
+function traceDuration(timeline) {
+  if (timeline.inProgress) return 'in progress';
+  return timeline.duration === undefined || timeline.duration === null ? 'no start time' : formatMs(timeline.duration);
+}
+
+/** "Type: message", or what of it was recorded (src/traces/segments.ts describeException). */
+function describeException(exception) {
+  if (exception.type && exception.message) return exception.type + ': ' + exception.message;
+  return exception.type || exception.message || (exception.id ? 'exception ' + exception.id : 'exception without type, message or id');
+}
+
 function statusOfHttp(status) {
   if (status >= 500) return 'fault';
   if (status === 429) return 'throttle';
@@ -147,7 +164,7 @@ function worstStatus(node) {
 }
 
 function shortType(type) {
-  return { client: 'client', 'AWS::ApiGateway::Stage': 'API Gateway stage', 'AWS::Lambda::Function': 'Lambda function', 'AWS::Lambda': 'Lambda' }[type] || type;
+  return { client: 'client', unrecorded: 'not in the traces', 'AWS::ApiGateway::Stage': 'API Gateway stage', 'AWS::Lambda::Function': 'Lambda function', 'AWS::Lambda': 'Lambda' }[type] || type;
 }
 
 function renderMap(map) {
@@ -238,13 +255,17 @@ async function loadTrace(traceId) {
 }
 
 function renderTimeline(container, timeline, request, logs) {
-  const total = timeline.duration || 1;
+  const total = timeline.span || 1;
+  const http = timeline.http || {};
+  const asked = request ? request.method + ' ' + request.path : [http.method, http.url].filter(Boolean).join(' ');
+  const answered = request ? request.status : http.status;
   const head = h(
     'div',
     { class: 'trace-head' },
-    h('span', { class: 'mono' }, request ? request.method + ' ' + request.path : timeline.entry || ''),
-    h('span', { class: 'status-' + timeline.status }, request ? String(request.status) + ' · ' : '', timeline.status.toUpperCase()),
-    ' · ' + formatMs(timeline.duration),
+    timeline.entry ? h('strong', { class: 'entry' }, timeline.entry) : null,
+    asked ? h('span', { class: 'mono' }, asked) : null,
+    h('span', { class: 'status-' + timeline.status }, answered !== undefined ? String(answered) + ' · ' : '', timeline.status.toUpperCase()),
+    h('span', { class: 'trace-duration' }, ' · ' + traceDuration(timeline)),
     timeline.failing ? h('span', { class: 'flag' }, 'failing: ' + timeline.failing.name) : null,
   );
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((fraction) => h('span', { style: 'left:' + fraction * 100 + '%' }, formatMs(total * fraction)));
@@ -252,38 +273,60 @@ function renderTimeline(container, timeline, request, logs) {
   for (const row of timeline.rows) {
     const failing = row.failing ? ' failing' : '';
     const kind = row.origin || (row.namespace ? row.namespace : '');
-    const left = (row.start / total) * 100;
-    const width = ((row.duration === undefined || row.duration === null ? total - row.start : row.duration) / total) * 100;
-    const attributes = { 'data-name': row.name, 'data-status': row.status, 'data-failing': row.failing ? 'true' : 'false' };
+    const attributes = {
+      'data-name': row.name,
+      'data-origin': row.origin,
+      'data-status': row.status,
+      'data-failing': row.failing ? 'true' : 'false',
+      'data-orphan': row.orphan ? 'true' : 'false',
+      'data-depth': row.depth,
+    };
+    const timed = row.start !== undefined && row.start !== null && row.until !== undefined && row.until !== null;
+    const left = timed ? (row.start / total) * 100 : 0;
+    const width = timed ? ((row.until - row.start) / total) * 100 : 0;
     cells.push(
       h(
         'div',
         Object.assign({ class: 'label' + failing, style: 'padding-left:' + (6 + row.depth * 16) + 'px' }, attributes),
-        h('span', {}, row.name + (row.operation && row.operation !== row.name ? ' ' + row.operation : '')),
+        h('span', { class: 'name' }, row.name + (row.operation && row.operation !== row.name ? ' ' + row.operation : '')),
         h('span', { class: 'kind' }, kind),
         row.status !== 'ok' ? h('span', { class: 'flag status' }, row.status + (row.httpStatus ? ' ' + row.httpStatus : '')) : null,
+        row.orphan ? h('span', { class: 'flag orphan', title: 'its parent was not recorded, or not received yet' }, 'parent ' + row.parentId + ' not in this trace') : null,
         row.failing ? h('span', { class: 'flag', title: 'where the failure started' }, 'failing') : null,
       ),
       h(
         'div',
         { class: 'track' + failing },
-        h('div', {
-          class: 'bar ' + row.status + (row.inProgress ? ' progress' : ''),
-          style: 'left:' + left.toFixed(2) + '%;width:' + Math.max(width, 0.3).toFixed(2) + '%',
-          title: row.name + ': ' + formatMs(row.duration) + ' from ' + formatMs(row.start),
-        }),
+        timed
+          ? h('div', {
+              class: 'bar ' + row.status + (row.inProgress ? ' progress' : ''),
+              style: 'left:' + left.toFixed(2) + '%;width:' + Math.max(width, 0.3).toFixed(2) + '%',
+              title: row.name + ': ' + rowDuration(row) + ' from ' + formatMs(row.start),
+            })
+          : null,
       ),
-      h('div', { class: 'duration' + failing }, formatMs(row.duration)),
+      h('div', { class: 'duration' + failing }, rowDuration(row)),
     );
+    const cause = row.cause || {};
+    if (cause.note) cells.push(h('div', { class: 'exception cause-note', 'data-exception-of': row.name }, 'cause: ' + cause.note));
     for (const exception of row.exceptions) {
       cells.push(
         h(
           'div',
           { class: 'exception', 'data-exception-of': row.name },
-          h('strong', {}, exception.type + ': '),
-          exception.message,
+          h('strong', {}, describeException(exception)),
           exception.remote ? ' (remote: the error came from the service called)' : '',
           exception.stack.length ? h('details', {}, h('summary', {}, 'stack'), h('pre', {}, exception.stack.join('\n'))) : null,
+        ),
+      );
+    }
+    if (cause.workingDirectory || (cause.paths && cause.paths.length)) {
+      cells.push(
+        h(
+          'div',
+          { class: 'exception cause-context', 'data-exception-of': row.name },
+          cause.workingDirectory ? 'in ' + cause.workingDirectory : '',
+          cause.paths && cause.paths.length ? (cause.workingDirectory ? ' · ' : '') + 'paths: ' + cause.paths.join(', ') : '',
         ),
       );
     }

@@ -2,6 +2,7 @@
 // src/handlers/<operationId>.ts bundled to dist/<operationId>/index.js, CommonJS (the format aws-xray-sdk-core
 // is written for), the AWS SDK v3 left out because the Lambda Node.js runtime provides it.
 import { build, type BuildOptions as EsbuildOptions, type Metafile, type Plugin } from 'esbuild';
+import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,8 +41,9 @@ export interface XRayPart {
   usedBy: RegExp;
 }
 
-/** The module aws-xray-sdk-core's cls-hooked is swapped for (same API, on AsyncLocalStorage). */
-export const XRAY_CONTEXT_MODULE = fileURLToPath(new URL('./xray-context.js', import.meta.url));
+/** The module aws-xray-sdk-core's cls-hooked is swapped for (same API, on AsyncLocalStorage); its source when run from it. */
+const compiledContext = fileURLToPath(new URL('./xray-context.js', import.meta.url));
+export const XRAY_CONTEXT_MODULE = existsSync(compiledContext) ? compiledContext : compiledContext.replace(/\.js$/, '.ts');
 
 const SDK_FILE = /[\\/]aws-xray-sdk-core[\\/]dist[\\/]lib[\\/](.+)\.js$/;
 const sdkFileOf = (file: string) => SDK_FILE.exec(file)?.[1]?.replaceAll('\\', '/');
@@ -142,13 +144,17 @@ export async function buildHandlers({ root, log = console.log }: BuildOptions): 
     logLevel: 'warning',
   };
 
-  // What is left out is decided from everything the bundle includes: a first pass with every part stubbed
-  // lists the bundle's modules; the parts any of them names come back for the build that is written.
-  const probe = await build({ ...options, write: false, plugins: [tracingPlugin(XRAY_PARTS)] });
-  const used = await partsUsed(probe.metafile!, root);
-  const leftOut = XRAY_PARTS.filter((part) => !used.has(part));
+  // What is left out is decided from everything the bundle includes: a build with every part stubbed lists the
+  // bundle's modules; when any of them names a part, the build is made again with those parts kept.
   await rm(outdir, { recursive: true, force: true });
-  const result = await build({ ...options, plugins: [tracingPlugin(leftOut)] });
+  let leftOut: readonly XRayPart[] = XRAY_PARTS;
+  let result = await build({ ...options, plugins: [tracingPlugin(leftOut)] });
+  const used = await partsUsed(result.metafile!, root);
+  if (used.size > 0) {
+    leftOut = XRAY_PARTS.filter((part) => !used.has(part));
+    await rm(outdir, { recursive: true, force: true });
+    result = await build({ ...options, plugins: [tracingPlugin(leftOut)] });
+  }
   const problems = reachedStubs(result.metafile!, leftOut);
   if (problems.length > 0) {
     await rm(outdir, { recursive: true, force: true });

@@ -17,6 +17,8 @@ export interface PoolOptions {
   functionName: string;
   env: Record<string, string>;
   timeoutMs: number;
+  /** The function's memory setting in MB: beyond it an invocation fails as Lambda's does (Runtime.OutOfMemory). */
+  memoryMb?: number;
   /** A line the function logged, with the trace id of the invocation it belongs to. */
   onLog?: (line: Record<string, unknown> | string, traceId: string | undefined) => void;
   onStderr?: (text: string) => void;
@@ -45,23 +47,24 @@ export class FunctionPool {
     return this.all.size;
   }
 
-  async invoke(event: APIGatewayProxyEvent, traceHeader: string): Promise<Invocation> {
+  /** Runs `event` with `trace` (the header its process gets as _X_AMZN_TRACE_ID, and its trace id for the logs). */
+  async invoke(event: APIGatewayProxyEvent, trace: { header: string; traceId: string }): Promise<Invocation> {
     const start = Date.now();
     const { environment, cold } = await this.acquire();
-    const traceId = /Root=([^;]+)/.exec(traceHeader)?.[1];
-    environment.traceId = traceId;
+    environment.traceId = trace.traceId;
     try {
       let init: { start: number; end: number } | undefined;
       if (cold) {
         try {
           init = await environment.lambda.ready;
         } catch (error) {
-          // The bundle did not load (Runtime.ImportModuleError in Lambda).
+          // The bundle did not load (Runtime.ImportModuleError in Lambda), or went over its memory loading.
           const message = error instanceof Error ? error.message : String(error);
-          return { outcome: { error: message, errorType: 'Runtime.ImportModuleError', errorMessage: message.split('\n')[0] }, start, end: Date.now() };
+          const errorType = (error as { errorType?: string }).errorType ?? 'Runtime.ImportModuleError';
+          return { outcome: { error: message, errorType, errorMessage: message.split('\n')[0] }, start, end: Date.now() };
         }
       }
-      const outcome = await environment.lambda.invokeOutcome(event, traceHeader);
+      const outcome = await environment.lambda.invokeOutcome(event, trace.header);
       return { outcome, start, end: Date.now(), init };
     } finally {
       environment.traceId = undefined;
@@ -89,6 +92,7 @@ export class FunctionPool {
       try {
         environment.lambda = await startBuiltLambda(this.options.bundle, this.options.functionName, this.options.env, {
           timeoutMs: this.options.timeoutMs,
+          memoryMb: this.options.memoryMb,
           onStdout: (line) => {
             const traceId = typeof line === 'object' && typeof line.xray_trace_id === 'string' ? line.xray_trace_id : environment.traceId;
             this.options.onLog?.(line, traceId);

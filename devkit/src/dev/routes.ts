@@ -4,6 +4,7 @@
 // routes contract (../contract/routes.ts).
 import { readRoutes as readContract, urlPathPattern, type Operation } from '../contract/routes.js';
 import type { ProjectSettings } from '../contract/project.js';
+import { Sampler } from './sampling.js';
 
 export interface SamplingRule {
   ruleName: string;
@@ -100,5 +101,29 @@ function decode(part: string): string {
     return decodeURIComponent(part);
   } catch {
     return part;
+  }
+}
+
+/** The routes being served and the sampler of their rules; reload() swaps both when the document changes. */
+export class ServedRoutes {
+  private readonly openapiPath: string;
+  private readonly project: ProjectSettings;
+  private readonly random?: () => number;
+  table: RouteTable;
+  sampler: Sampler;
+
+  constructor(openapiPath: string, project: ProjectSettings, random?: () => number) {
+    this.openapiPath = openapiPath;
+    this.project = project;
+    this.random = random;
+    this.table = readRoutes(openapiPath, project);
+    this.sampler = new Sampler(this.table.rules, random);
+  }
+
+  /** Reads the document again; throws (keeping the routes served so far) when it cannot. */
+  reload(): RouteTable {
+    const table = readRoutes(this.openapiPath, this.project);
+    [this.table, this.sampler] = [table, new Sampler(table.rules, this.random)];
+    return table;
   }
 }

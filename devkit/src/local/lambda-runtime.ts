@@ -2,6 +2,8 @@
 // once at init (no trace header yet), then invoked with _X_AMZN_TRACE_ID set to each invocation's header,
 // one invocation at a time. The tests use it, and the dev server (npm run dev) runs every function in it.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { lambdaContext } from './events.js';
 
@@ -52,6 +54,30 @@ export interface RuntimeOptions {
   onStderr?: (text: string) => void;
   /** The function's timeout (default 3 s, Lambda's own default); the process is killed when an invocation exceeds it. */
   timeoutMs?: number;
+  /**
+   * The function's memory setting in MB: its JavaScript heap is limited below it, as the Lambda runtime limits it, and
+   * (where /proc shows it) the process is killed when its resident memory exceeds it; the invocation then fails as
+   * Lambda reports it (Runtime.OutOfMemory). Default: no limit.
+   */
+  memoryMb?: number;
+}
+
+/** How often the resident memory of a function's process is read. */
+const MEMORY_CHECK_MS = 25;
+
+/** The JavaScript heap limit the Lambda Node.js runtime gives a function of `memoryMb` (--max-old-space-size). */
+function heapLimitMb(memoryMb: number): number {
+  return Math.max(16, Math.floor(memoryMb * 0.9));
+}
+
+/** The resident memory of a process in MB, from /proc (Linux); undefined where it cannot be read. */
+async function residentMb(pid: number): Promise<number | undefined> {
+  try {
+    const kb = /^VmRSS:\s+(\d+) kB$/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? undefined : Number(kb) / 1024;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface BuiltLambda {
@@ -74,8 +100,10 @@ export async function startBuiltLambda(
   options: RuntimeOptions = {},
 ): Promise<BuiltLambda> {
   const timeoutMs = options.timeoutMs ?? 3_000;
+  const { memoryMb } = options;
   const initStart = Date.now();
-  const child = spawn(process.execPath, ['-e', RUNTIME, bundle], {
+  const heapLimit = memoryMb === undefined ? [] : [`--max-old-space-size=${heapLimitMb(memoryMb)}`];
+  const child = spawn(process.execPath, [...heapLimit, '-e', RUNTIME, bundle], {
     env: { ...env, AWS_LAMBDA_FUNCTION_NAME: functionName },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -84,6 +112,7 @@ export async function startBuiltLambda(
   let pending = '';
   let stderr = '';
   let exited = false;
+  let outOfMemory = false;
   let markReady: (times: { start: number; end: number }) => void;
   let failInit: (error: Error) => void;
   const ready = new Promise<{ start: number; end: number }>((resolve, reject) => {
@@ -112,10 +141,32 @@ export async function startBuiltLambda(
     stderr += text;
     options.onStderr?.(text);
   });
+  // Over its memory setting, Lambda kills the function's process; so does this watch of its resident memory, while
+  // the function loads and while it runs an invocation (Lambda freezes it in between).
+  const watchMemory = (): (() => void) => {
+    if (memoryMb === undefined || !existsSync('/proc/self/status')) return () => {};
+    const check = setInterval(() => {
+      void residentMb(child.pid!).then((used) => {
+        if (used === undefined || used <= memoryMb || exited) return;
+        outOfMemory = true;
+        child.kill('SIGKILL');
+      });
+    }, MEMORY_CHECK_MS);
+    check.unref();
+    return () => clearInterval(check);
+  };
+  const stopWatchingInit = watchMemory();
+  void ready.then(stopWatchingInit, stopWatchingInit);
   const exitedPromise = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => {
+    child.once('exit', (code, signal) => {
       exited = true;
-      failInit(new Error(`The function's process exited (${code}) while loading ${bundle}:\n${stderr}`));
+      // The JavaScript heap at its limit (--max-old-space-size) aborts the process.
+      if (signal === 'SIGABRT' && memoryMb !== undefined) outOfMemory = true;
+      failInit(
+        outOfMemory
+          ? Object.assign(new Error(`Runtime exited with error: signal: killed, over its memory (${memoryMb} MB) while loading ${bundle}`), { errorType: 'Runtime.OutOfMemory' })
+          : new Error(`The function's process exited (${code ?? signal}) while loading ${bundle}:\n${stderr}`),
+      );
       resolve(code);
     }),
   );
@@ -125,20 +176,29 @@ export async function startBuiltLambda(
   });
 
   function invokeOutcome(event: APIGatewayProxyEvent, traceHeader: string): Promise<Outcome> {
+    const context = { ...lambdaContext(functionName), ...(memoryMb === undefined ? {} : { memoryLimitInMB: String(memoryMb) }) };
     return new Promise((resolve) => {
       if (exited) {
         resolve({ error: `The function's process has exited:\n${stderr}`, errorType: 'Runtime.ExitError', errorMessage: 'The function process exited' });
         return;
       }
       let timer: NodeJS.Timeout | undefined;
+      const stopWatchingMemory = watchMemory();
       const settle = (outcome: Outcome) => {
         clearTimeout(timer);
+        stopWatchingMemory();
         child.off('exit', onExit);
         resolve(outcome);
       };
-      const onExit = (code: number | null) => {
+      const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
         waiting.splice(waiting.indexOf(settle), 1);
-        settle({ error: `The function's process exited (${code}):\n${stderr}`, errorType: 'Runtime.ExitError', errorMessage: `The function process exited (${code})` });
+        // outOfMemory is set by then: the process's first exit listener runs before this one.
+        if (outOfMemory) {
+          const message = `RequestId: ${context.awsRequestId} Error: Runtime exited with error: signal: killed`;
+          settle({ error: `${message}\nRuntime.OutOfMemory (memory setting ${memoryMb} MB)`, errorType: 'Runtime.OutOfMemory', errorMessage: message });
+        } else {
+          settle({ error: `The function's process exited (${code ?? signal}):\n${stderr}`, errorType: 'Runtime.ExitError', errorMessage: `The function process exited (${code ?? signal})` });
+        }
       };
       child.once('exit', onExit);
       waiting.push(settle);
@@ -153,7 +213,7 @@ export async function startBuiltLambda(
         () => {},
       );
       // Functions do not survive JSON; the runtime above adds getRemainingTimeInMillis back.
-      child.stdin.write(`${JSON.stringify({ event, traceHeader, context: lambdaContext(functionName), timeoutMs })}\n`);
+      child.stdin.write(`${JSON.stringify({ event, traceHeader, context, timeoutMs })}\n`);
     });
   }
 

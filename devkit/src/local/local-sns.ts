@@ -91,6 +91,9 @@ export class LocalSns {
 
   /** Answers every following request with this error (default: 500 InternalError) until succeed(). */
   failWith(failure: Partial<SnsFailure> = {}): void {
+    const status = failure.status ?? 500;
+    // An HTTP status SNS could answer an error with; any other would break the next response, not this call.
+    if (!Number.isInteger(status) || status < 400 || status > 599) throw new RangeError(`failWith status ${status}: SNS answers errors with 400 to 599`);
     this.failure = { status: 500, code: 'InternalError', message: 'Request could not be completed', ...failure };
   }
 

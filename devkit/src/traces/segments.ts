@@ -30,9 +30,12 @@ export interface SegmentDocument {
   type?: string;
   origin?: string;
   namespace?: string;
-  start_time: number;
+  /** Required by the format, yet missing from some documents (shown as such, never as NaN). */
+  start_time?: number;
   end_time?: number;
   in_progress?: boolean;
+  /** X-Ray made this segment from the calling subsegment (BatchGetTraces output). */
+  inferred?: boolean;
   fault?: boolean;
   error?: boolean;
   throttle?: boolean;
@@ -51,12 +54,24 @@ export interface SegmentDocument {
 
 export type Status = 'ok' | 'error' | 'throttle' | 'fault';
 
+/** An exception as recorded: every field but `remote` and `stack` only when the document gives it. */
 export interface RowException {
-  type: string;
-  message: string;
+  id?: string;
+  type?: string;
+  message?: string;
   remote: boolean;
   /** "label (path:line)", innermost first. */
   stack: string[];
+  /** Stack frames left out of `stack` by the SDK. */
+  truncated?: number;
+}
+
+/** What a row's cause is, beyond its exceptions; present on every row with a cause and every failing one. */
+export interface RowCause {
+  /** Where the exceptions come from when not from this document, or why there are none: one line. */
+  note?: string;
+  workingDirectory?: string;
+  paths?: string[];
 }
 
 /** One segment or subsegment on a trace's timeline, in tree order (parents before their children). */
@@ -72,30 +87,42 @@ export interface TimelineRow {
   namespace?: string;
   /** aws.operation, e.g. Publish. */
   operation?: string;
-  /** Milliseconds from the start of the trace. */
-  start: number;
-  /** Milliseconds; undefined while in progress. */
+  /** Milliseconds from the start of the trace; undefined when the document has no start_time. */
+  start?: number;
+  /** Milliseconds; undefined while in progress or without a start_time. */
   duration?: number;
+  /**
+   * Milliseconds from the start of the trace where the row's bar ends: its end, or while in progress the end
+   * of its closest finished ancestor (else of the trace as far as recorded); undefined without a start_time.
+   */
+  until?: number;
   status: Status;
   httpStatus?: number;
+  /** Its own exceptions, the one its cause names by id, or, for an inferred segment without any, its caller's. */
   exceptions: RowException[];
+  cause?: RowCause;
   /** The failing segment: the deepest fault (else error) of the trace, where the failure started. */
   failing: boolean;
   inProgress: boolean;
-  /** Its parent was not recorded (or not received yet). */
+  inferred: boolean;
+  /** It names a parent (`parentId`) that is not in the trace: not recorded, or not received yet. */
   orphan: boolean;
 }
 
 export interface TraceTimeline {
   id: string;
-  /** Epoch seconds of the earliest document. */
-  startTime: number;
-  /** Milliseconds from the earliest start to the latest end. */
-  duration: number;
+  /** Epoch seconds of the earliest time a document records; undefined when none records one. */
+  startTime?: number;
+  /** Milliseconds from the earliest to the latest time recorded: the scale both views draw on. */
+  span: number;
+  /** Milliseconds from the earliest start to the latest end; undefined while in progress or when no document has a start. */
+  duration?: number;
+  /** The entry (else every root) has not ended yet. */
+  inProgress: boolean;
   status: Status;
   rows: TimelineRow[];
   failing?: TimelineRow;
-  /** The entry point: the first root segment's name. */
+  /** The entry point: the first root segment whose parent is not missing (else the first root), by name. */
   entry?: string;
   http?: { method?: string; url?: string; status?: number };
 }
@@ -103,7 +130,7 @@ export interface TraceTimeline {
 export interface MapNode {
   id: string;
   name: string;
-  /** client, AWS::ApiGateway::Stage, AWS::Lambda::Function, AWS::SNS (inferred from a subsegment), ... */
+  /** client, unrecorded (a caller whose documents are not in the traces), AWS::ApiGateway::Stage, AWS::Lambda::Function, AWS::SNS (inferred from a subsegment), ... */
   type: string;
   requests: number;
   errors: number;
@@ -147,8 +174,10 @@ interface Flat {
   kind: 'segment' | 'subsegment';
 }
 
+const finite = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+
 function isComplete(document: SegmentDocument): boolean {
-  return document.end_time !== undefined && !document.in_progress;
+  return finite(document.end_time) && !document.in_progress;
 }
 
 /** Every segment and subsegment, nested ones included, once by id (a completed document wins over an in-progress one). */
@@ -166,32 +195,84 @@ function flatten(documents: Iterable<SegmentDocument>): Map<string, Flat> {
   return byId;
 }
 
+/** "label (path:line)", with only the parts the frame records. */
 function stackLine(frame: XRayStackFrame): string {
-  const where = frame.path ? ` (${frame.path}${frame.line != null ? `:${frame.line}` : ''})` : '';
-  return `${frame.label ?? '<anonymous>'}${where}`;
+  const where = frame.path ? `${frame.path}${frame.line != null ? `:${frame.line}` : ''}` : '';
+  if (!frame.label) return where || '(empty stack frame)';
+  return where ? `${frame.label} (${where})` : frame.label;
 }
 
-function exceptionsOf(document: SegmentDocument, allExceptions: Map<string, XRayException>): RowException[] {
-  const cause = document.cause;
-  if (cause === undefined) return [];
-  const list = typeof cause === 'string' ? [allExceptions.get(cause) ?? { message: `see exception ${cause}` }] : (cause.exceptions ?? []);
-  return list.map((exception) => ({
-    type: exception.type ?? 'Error',
-    message: exception.message ?? '',
+function rowException(exception: XRayException): RowException {
+  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+  return {
+    id: text(exception.id),
+    type: text(exception.type),
+    message: text(exception.message),
     remote: exception.remote === true,
     stack: (exception.stack ?? []).map(stackLine),
-  }));
+    ...(finite(exception.truncated) && exception.truncated > 0 ? { truncated: exception.truncated } : {}),
+  };
+}
+
+interface CauseObject {
+  working_directory?: unknown;
+  paths?: unknown;
+  exceptions?: unknown;
+}
+
+const causeObject = (cause: unknown): CauseObject | undefined =>
+  cause !== null && typeof cause === 'object' && !Array.isArray(cause) ? (cause as CauseObject) : undefined;
+const exceptionList = (cause: unknown): XRayException[] => {
+  const list = causeObject(cause)?.exceptions;
+  return Array.isArray(list) ? list.filter((item): item is XRayException => item !== null && typeof item === 'object') : [];
+};
+
+/** Exceptions by id, with the document that recorded each: a cause may name one recorded elsewhere in the trace. */
+function exceptionsById(byId: Map<string, Flat>): Map<string, { exception: XRayException; recordedOn: SegmentDocument }> {
+  const found = new Map<string, { exception: XRayException; recordedOn: SegmentDocument }>();
+  for (const { document } of byId.values()) {
+    for (const exception of exceptionList(document.cause)) if (typeof exception.id === 'string') found.set(exception.id, { exception, recordedOn: document });
+  }
+  return found;
+}
+
+/** A row's exceptions and cause, in each shape X-Ray documents: exceptions, an exception id, working_directory and paths. */
+function causeOf(
+  flat: Flat,
+  status: Status,
+  byId: Map<string, Flat>,
+  allExceptions: ReturnType<typeof exceptionsById>,
+): { exceptions: RowException[]; cause?: RowCause } {
+  const { cause: given } = flat.document;
+  if (typeof given === 'string') {
+    const known = allExceptions.get(given);
+    if (!known) return { exceptions: [], cause: { note: `exception ${given}, not in this trace` } };
+    const where = known.recordedOn === flat.document ? '' : `, recorded on ${known.recordedOn.name}`;
+    return { exceptions: [rowException(known.exception)], cause: { note: `exception ${given}${where}` } };
+  }
+  const object = causeObject(given);
+  if (given !== undefined && !object) return { exceptions: [], cause: { note: `cause in a shape X-Ray does not document: ${JSON.stringify(given).slice(0, 80)}` } };
+  const exceptions = exceptionList(given).map(rowException);
+  const cause: RowCause = {};
+  if (typeof object?.working_directory === 'string') cause.workingDirectory = object.working_directory;
+  if (Array.isArray(object?.paths)) cause.paths = object.paths.filter((item): item is string => typeof item === 'string');
+  if (exceptions.length === 0 && status !== 'ok') {
+    // X-Ray puts the exceptions of a call on the caller's subsegment, not on the segment it infers for the callee.
+    const caller = flat.document.inferred && flat.parentId ? byId.get(flat.parentId)?.document : undefined;
+    const callers = exceptionList(caller?.cause).map(rowException);
+    if (caller && callers.length > 0) return { exceptions: callers, cause: { ...cause, note: `recorded by its caller, subsegment ${caller.name} (${caller.id})` } };
+    cause.note = given === undefined ? 'no cause recorded' : 'no exceptions recorded';
+  }
+  return { exceptions, cause: Object.keys(cause).length > 0 ? cause : undefined };
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
+const naturally = new Intl.Collator('en', { numeric: true });
 
 /** The timeline of one trace from its documents, in any order, nested or sent one by one. */
 export function buildTimeline(traceId: string, documents: Iterable<SegmentDocument>): TraceTimeline {
   const byId = flatten(documents);
-  const allExceptions = new Map<string, XRayException>();
-  for (const { document } of byId.values()) {
-    if (typeof document.cause === 'object') for (const exception of document.cause.exceptions ?? []) if (exception.id) allExceptions.set(exception.id, exception);
-  }
+  const allExceptions = exceptionsById(byId);
   const children = new Map<string, Flat[]>();
   const roots: Flat[] = [];
   for (const flat of byId.values()) {
@@ -203,19 +284,30 @@ export function buildTimeline(traceId: string, documents: Iterable<SegmentDocume
       roots.push(flat);
     }
   }
-  const byStart = (a: Flat, b: Flat) => a.document.start_time - b.document.start_time || a.document.name.localeCompare(b.document.name);
-  roots.sort((a, b) => (a.kind === b.kind ? byStart(a, b) : a.kind === 'segment' ? -1 : 1));
+  const isOrphan = (flat: Flat) => flat.parentId !== undefined && !byId.has(flat.parentId);
+  // Earliest first; a document without start_time after those with one; ties by name in natural order
+  // (Iteration 2 before Iteration 10), then as the documents came (the sort is stable).
+  const startOf = (flat: Flat) => (finite(flat.document.start_time) ? flat.document.start_time : Number.POSITIVE_INFINITY);
+  const byStart = (a: Flat, b: Flat) =>
+    (startOf(a) === startOf(b) ? 0 : startOf(a) < startOf(b) ? -1 : 1) || naturally.compare(String(a.document.name), String(b.document.name));
+  // Roots: the entry's kind first (segments whose parent is not missing), then orphans, then stand-alone subsegments.
+  const rootRank = (flat: Flat) => (isOrphan(flat) ? 1 : 0) + (flat.kind === 'segment' ? 0 : 2);
+  roots.sort((a, b) => rootRank(a) - rootRank(b) || byStart(a, b));
 
-  const starts = [...byId.values()].map(({ document }) => document.start_time).filter(Number.isFinite);
-  const ends = [...byId.values()].map(({ document }) => document.end_time ?? document.start_time).filter(Number.isFinite);
-  const startTime = starts.length > 0 ? Math.min(...starts) : 0;
-  const endTime = ends.length > 0 ? Math.max(...ends) : startTime;
+  const times = [...byId.values()].flatMap(({ document }) => [document.start_time, document.end_time]).filter(finite);
+  const startTime = times.length > 0 ? Math.min(...times) : undefined;
+  const span = times.length > 0 ? round((Math.max(...times) - startTime!) * 1000) : 0;
+  const sinceStart = (seconds: number) => round((seconds - startTime!) * 1000);
 
   const rows: TimelineRow[] = [];
-  const visit = (flat: Flat, depth: number, service: string) => {
+  const visit = (flat: Flat, depth: number, service: string, openUntil: number) => {
     const { document } = flat;
     const own = flat.kind === 'segment' ? document.name : service;
-    const status = httpStatusOf(document);
+    const status = statusOf(document);
+    const complete = isComplete(document);
+    const started = finite(document.start_time);
+    const start = started ? sinceStart(document.start_time!) : undefined;
+    const end = complete ? sinceStart(document.end_time!) : undefined;
     rows.push({
       id: document.id,
       parentId: flat.parentId,
@@ -226,32 +318,39 @@ export function buildTimeline(traceId: string, documents: Iterable<SegmentDocume
       origin: document.origin,
       namespace: document.namespace,
       operation: typeof document.aws?.operation === 'string' ? document.aws.operation : undefined,
-      start: round((document.start_time - startTime) * 1000),
-      duration: isComplete(document) ? round((document.end_time! - document.start_time) * 1000) : undefined,
-      status: statusOf(document),
-      httpStatus: status,
-      exceptions: exceptionsOf(document, allExceptions),
+      start,
+      duration: started && complete ? round((document.end_time! - document.start_time!) * 1000) : undefined,
+      until: start === undefined ? undefined : (end ?? Math.max(start, openUntil)),
+      status,
+      httpStatus: httpStatusOf(document),
+      ...causeOf(flat, status, byId, allExceptions),
       failing: false,
-      inProgress: !isComplete(document),
-      orphan: depth === 0 && flat.parentId !== undefined,
+      inProgress: !complete,
+      inferred: document.inferred === true,
+      orphan: isOrphan(flat),
     });
-    for (const child of (children.get(document.id) ?? []).sort(byStart)) visit(child, depth + 1, own);
+    for (const child of (children.get(document.id) ?? []).sort(byStart)) visit(child, depth + 1, own, end ?? openUntil);
   };
-  for (const root of roots) visit(root, 0, root.kind === 'segment' ? root.document.name : '(parent not recorded)');
+  for (const root of roots) visit(root, 0, root.kind === 'segment' ? root.document.name : '(parent not recorded)', span);
 
   const failing = findFailing(rows);
   if (failing) failing.failing = true;
-  const entry = roots.find((root) => root.kind === 'segment')?.document;
+  const entryFlat = roots.find((root) => root.kind === 'segment' && !isOrphan(root)) ?? roots.find((root) => root.kind === 'segment') ?? roots[0];
+  const entry = entryFlat?.document;
+  const inProgress = entryFlat ? !isComplete(entryFlat.document) : false;
+  const anyStart = [...byId.values()].some(({ document }) => finite(document.start_time));
   return {
     id: traceId,
     startTime,
-    duration: round((endTime - startTime) * 1000),
+    span,
+    duration: inProgress || !anyStart ? undefined : span,
+    inProgress,
     status: worst(rows.map((row) => row.status)),
     rows,
     failing,
     entry: entry?.name,
     http: entry?.http
-      ? { method: entry.http.request?.method, url: entry.http.request?.url, status: entry.http.response?.status }
+      ? { method: entry.http.request?.method, url: entry.http.request?.url, status: httpStatusOf(entry) }
       : undefined,
   };
 }
@@ -268,7 +367,7 @@ function findFailing(rows: TimelineRow[]): TimelineRow | undefined {
     const ids = new Set(candidates.map((row) => row.id));
     // Descendants, not only children: a fault may sit below rows that are fine (a fault inside an ok subsegment).
     const leaves = candidates.filter((row) => !hasFailingDescendant(row, rows, ids));
-    if (leaves.length > 0) return leaves.sort((a, b) => b.depth - a.depth || a.start - b.start)[0];
+    if (leaves.length > 0) return leaves.sort((a, b) => b.depth - a.depth || (a.start ?? Infinity) - (b.start ?? Infinity))[0];
   }
   return undefined;
 }
@@ -308,12 +407,23 @@ export function buildServiceMap(traces: Iterable<TraceTimeline>): ServiceMap {
     tally(found, status);
   };
   const client = () => node('client', 'Client', 'client');
+  // A document whose parent is not in the trace was called by something not recorded: not the client.
+  const unrecorded = () => node('unrecorded', 'caller not recorded', 'unrecorded');
+  const fromOutside = (root: TimelineRow, status: Status) => {
+    const caller = root.orphan ? unrecorded() : client();
+    tally(caller, status);
+    return caller.id;
+  };
 
   for (const trace of traces) {
     count += 1;
     const byId = new Map(trace.rows.map((row) => [row.id, row]));
     const segmentOf = (row: TimelineRow | undefined): TimelineRow | undefined => {
       while (row && row.kind !== 'segment') row = row.parentId ? byId.get(row.parentId) : undefined;
+      return row;
+    };
+    const rootOf = (row: TimelineRow): TimelineRow => {
+      while (row.parentId && byId.has(row.parentId)) row = byId.get(row.parentId)!;
       return row;
     };
     const nodeIdOf = (segment: TimelineRow) => `${segment.origin ?? 'service'}|${segment.name}`;
@@ -323,18 +433,14 @@ export function buildServiceMap(traces: Iterable<TraceTimeline>): ServiceMap {
         const target = node(nodeIdOf(row), row.name, row.origin ?? 'service');
         tally(target, row.status);
         const caller = segmentOf(row.parentId ? byId.get(row.parentId) : undefined);
-        if (caller) edge(nodeIdOf(caller), target.id, row.status);
-        else {
-          tally(client(), row.status);
-          edge('client', target.id, row.status);
-        }
+        edge(caller ? nodeIdOf(caller) : fromOutside(rootOf(row), row.status), target.id, row.status);
       } else if ((row.namespace === 'aws' || row.namespace === 'remote') && !parents.has(row.id)) {
         // A downstream call whose callee recorded no segment of its own (no child segment points at it).
         const type = inferredType(row);
         const target = node(`${type}|${row.name}`, row.name, type);
         tally(target, row.status);
         const caller = segmentOf(row);
-        edge(caller ? nodeIdOf(caller) : 'client', target.id, row.status);
+        edge(caller ? nodeIdOf(caller) : fromOutside(rootOf(row), row.status), target.id, row.status);
       }
     }
   }
@@ -365,5 +471,12 @@ export function describeFailing(row: TimelineRow): string {
     .filter(Boolean)
     .join(' ');
   const exception = row.exceptions[0];
-  return `${row.name}${details ? ` (${details})` : ''}${exception ? ` ${exception.type}: ${exception.message}` : ''}`;
+  const cause = exception ? describeException(exception) : row.cause?.note;
+  return `${row.name}${details ? ` (${details})` : ''}${cause ? ` ${cause}` : ''}`;
+}
+
+/** "Type: message", or what of it was recorded; never a type or message the exception does not carry. */
+export function describeException(exception: RowException): string {
+  if (exception.type && exception.message) return `${exception.type}: ${exception.message}`;
+  return exception.type ?? exception.message ?? (exception.id ? `exception ${exception.id}` : 'exception without type, message or id');
 }

@@ -1,6 +1,6 @@
 // A trace's timeline as text, for `npm run traces` (the same rows the dev server's page draws).
 import type { Status, TimelineRow, TraceTimeline } from './segments.js';
-import { describeFailing } from './segments.js';
+import { describeException, describeFailing } from './segments.js';
 
 export interface TerminalOptions {
   /** ANSI colours (default: off). */
@@ -24,6 +24,23 @@ export function formatMs(ms: number | undefined): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
 }
 
+/** A row's duration, or why it has none: still in progress, or no start_time recorded. */
+export function formatRowDuration(row: TimelineRow): string {
+  if (row.inProgress) return 'in progress';
+  return row.duration === undefined ? 'no start time' : formatMs(row.duration);
+}
+
+/** The trace's duration, or why it has none. */
+export function formatTraceDuration(trace: TraceTimeline): string {
+  if (trace.inProgress) return 'in progress';
+  return trace.duration === undefined ? 'no start time' : formatMs(trace.duration);
+}
+
+/** What a row whose parent is missing says about it, in every view. */
+export function orphanNote(row: TimelineRow): string {
+  return `parent ${row.parentId} not in this trace`;
+}
+
 function label(row: TimelineRow): string {
   const operation = row.operation && row.operation !== row.name ? ` ${row.operation}` : '';
   return `${'  '.repeat(row.depth)}${row.name}${operation}`;
@@ -34,45 +51,64 @@ function kindOf(row: TimelineRow): string {
 }
 
 function bar(row: TimelineRow, total: number, width: number): string {
+  if (row.start === undefined || row.until === undefined) return ' '.repeat(width);
   const scale = total > 0 ? width / total : 0;
   const left = Math.min(width - 1, Math.max(0, Math.floor(row.start * scale)));
-  const length = Math.max(1, Math.min(width - left, Math.round((row.duration ?? total - row.start) * scale)));
+  const length = Math.max(1, Math.min(width - left, Math.round((row.until - row.start) * scale)));
   return `${' '.repeat(left)}${(row.inProgress ? '░' : '█').repeat(length)}${' '.repeat(width - left - length)}`;
 }
 
-/** The trace's header line: id, request, status, duration, and where it failed. */
+/** The trace's header line: id, entry and request, status, duration. */
 export function formatTraceHeader(trace: TraceTimeline, options: TerminalOptions = {}): string {
   const paint = painter(options.color ?? false);
-  const request = trace.http ? `${trace.http.method ?? ''} ${trace.http.url ?? ''} -> ${trace.http.status ?? '?'}`.trim() : (trace.entry ?? '');
+  const response = trace.http?.status !== undefined ? `-> ${trace.http.status}` : '';
+  const request = [trace.http?.method, trace.http?.url, response].filter(Boolean).join(' ');
+  const entry = [trace.entry, request].filter(Boolean).join('  ');
   const status = paint(STATUS_COLOR[trace.status], STATUS_LABEL[trace.status]);
-  return `${paint('bold', `Trace ${trace.id}`)}  ${request}  ${formatMs(trace.duration)}  ${status}`;
+  return [paint('bold', `Trace ${trace.id}`), entry, formatTraceDuration(trace), status].filter(Boolean).join('  ');
 }
 
-/** The timeline: one line per segment and subsegment, the failing one marked with its cause. */
+/** The lines under a row: where its cause comes from, its exceptions, working directory and paths. */
+function causeLines(row: TimelineRow, paint: ReturnType<typeof painter>, stackFrames: number): string[] {
+  const indent = `${' '.repeat(4 + row.depth * 2)}`;
+  const mark = (text: string) => `${indent}${row.failing ? paint('red', `! ${text}`) : `! ${text}`}`;
+  const lines: string[] = [];
+  if (row.cause?.note) lines.push(mark(`cause: ${row.cause.note}`));
+  for (const exception of row.exceptions) {
+    lines.push(mark(`${describeException(exception)}${exception.remote ? ' (remote)' : ''}`));
+    if (!row.failing) continue;
+    for (const frame of exception.stack.slice(0, stackFrames)) lines.push(`${indent}    at ${paint('dim', frame)}`);
+    const hidden = exception.stack.length - Math.min(stackFrames, exception.stack.length) + (exception.truncated ?? 0);
+    if (hidden > 0) lines.push(`${indent}    ${paint('dim', `(${hidden} more frame${hidden === 1 ? '' : 's'})`)}`);
+  }
+  if (row.cause?.workingDirectory) lines.push(`${indent}  in ${row.cause.workingDirectory}`);
+  if (row.cause?.paths?.length) lines.push(`${indent}  paths: ${row.cause.paths.join(', ')}`);
+  return lines;
+}
+
+/** The timeline: one line per segment and subsegment, columns aligned, the failing one marked with its cause. */
 export function formatTimeline(trace: TraceTimeline, options: TerminalOptions = {}): string {
   const paint = painter(options.color ?? false);
   const width = options.barWidth ?? 32;
   const labels = trace.rows.map(label);
-  const labelWidth = Math.min(48, Math.max(12, ...labels.map((text) => text.length)));
-  const kindWidth = Math.min(28, Math.max(4, ...trace.rows.map((row) => kindOf(row).length)));
+  const durations = trace.rows.map(formatRowDuration);
+  // Widths from the longest name and origin: truncating would lose them, a capped pad would shift the bars.
+  const labelWidth = Math.max(12, ...labels.map((text) => text.length));
+  const kindWidth = Math.max(4, ...trace.rows.map((row) => kindOf(row).length));
+  const durationWidth = Math.max(9, ...durations.map((text) => text.length));
   const lines = [formatTraceHeader(trace, options)];
   if (trace.rows.length === 0) lines.push('  (no segments)');
   trace.rows.forEach((row, index) => {
     const marker = row.failing ? paint('red', '>') : ' ';
-    const name = labels[index]!.length > labelWidth ? `${labels[index]!.slice(0, labelWidth - 1)}…` : labels[index]!.padEnd(labelWidth);
     const status = row.status === 'ok' ? '' : ` ${paint(STATUS_COLOR[row.status], STATUS_LABEL[row.status])}`;
     const http = row.httpStatus !== undefined ? ` ${row.httpStatus}` : '';
+    const orphan = row.orphan ? `  ${paint('yellow', `(${orphanNote(row)})`)}` : '';
     const failing = row.failing ? `  ${paint('red', '<- failing')}` : '';
     lines.push(
-      `${marker} ${name}  ${paint('dim', kindOf(row).padEnd(kindWidth))} |${paint(STATUS_COLOR[row.status], bar(row, trace.duration, width))}| ` +
-        `${formatMs(row.duration).padStart(9)}${status}${http}${failing}`,
+      `${marker} ${labels[index]!.padEnd(labelWidth)}  ${paint('dim', kindOf(row).padEnd(kindWidth))} |${paint(STATUS_COLOR[row.status], bar(row, trace.span, width))}| ` +
+        `${durations[index]!.padStart(durationWidth)}${status}${http}${orphan}${failing}`,
     );
-    const indent = `${' '.repeat(4 + row.depth * 2)}`;
-    for (const exception of row.exceptions) {
-      const text = `${exception.type}: ${exception.message}${exception.remote ? ' (remote)' : ''}`;
-      lines.push(`${indent}${row.failing ? paint('red', `! ${text}`) : `! ${text}`}`);
-      if (row.failing) for (const frame of exception.stack.slice(0, options.stackFrames ?? 3)) lines.push(`${indent}    at ${paint('dim', frame)}`);
-    }
+    lines.push(...causeLines(row, paint, options.stackFrames ?? 3));
   });
   if (trace.failing) lines.push(`  ${paint('red', 'failing segment:')} ${describeFailing(trace.failing)}`);
   return lines.join('\n');
