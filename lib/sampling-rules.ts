@@ -1,6 +1,6 @@
 // A new endpoint's sampling rule among the document's rules: its priority, the generator's own numbers
 // it moves so that every route reaches its own rule first (traced-api-devkit's rule order), and the refusals.
-import type { Document as YamlDocument } from 'yaml';
+import { isAlias, type Document as YamlDocument } from 'yaml';
 import { FIRST_ENDPOINT_PRIORITY, type HttpMethod } from './config.js';
 import { InputError } from './errors.js';
 import type { Operation } from './openapi.js';
@@ -124,6 +124,13 @@ function workingPriority(existing: OrderedRule[], rule: OrderedRule, api: ApiRul
 /** Writes the moved priorities into the parsed document (the user's formatting elsewhere stays). */
 export function applyMoves(doc: YamlDocument, moves: PriorityPlan['moves']): void {
   for (const move of moves) {
+    const item = doc.getIn(['paths', move.path], true);
+    if (isAlias(item)) {
+      throw new InputError(
+        `Path ${move.path} in the OpenAPI document is the YAML alias *${item.source}: its sampling rule's priority would move to ${move.priority}, which would change every place that shares the anchor &${item.source}. ` +
+          'Write that path item out in full, then run this again.',
+      );
+    }
     const sampling = ['paths', move.path, move.method.toLowerCase(), 'x-traced-api', 'sampling'];
     doc.setIn([...sampling, 'priority'], move.priority);
     doc.setIn([...sampling, 'generatorPriority'], move.priority);
