@@ -68,13 +68,13 @@ function plan(existing: OrderedRule[], added: OrderedRule, api: ApiRules) {
 
 /**
  * The new rule's priority and the moves of the generator's own numbers. A user priority that hides a
- * rule, or is hidden by one, whatever the generator's numbers do, is refused with a priority that works.
+ * rule, or is hidden by one, whatever the generator's numbers do, is refused with a priority that works
+ * (unless `refuse` is false: the priority to offer before the user has answered).
  */
-export function planPriorities(operations: Operation[], added: NewRule, api: ApiRules): PriorityPlan {
+export function planPriorities(operations: Operation[], added: NewRule, api: ApiRules, refuse = true): PriorityPlan {
   checkUrlPath(added.path);
-  // A path item written as a YAML alias lists its anchor's operations again: one rule each, the anchor's.
-  const once = operations.filter((op, i) => !op.sampling || operations.findIndex((other) => other.sampling?.ruleName === op.sampling!.ruleName) === i);
-  const existing = once.flatMap((op) => ruleOf(op) ?? []);
+  // One rule per name: operations that share one (a path item written as a YAML alias) are one rule in X-Ray.
+  const existing = operations.flatMap((op) => ruleOf(op) ?? []).filter((r, i, all) => all.findIndex((other) => other.ruleName === r.ruleName) === i);
   const rule: OrderedRule = {
     ruleName: added.ruleName,
     method: added.method,
@@ -83,7 +83,7 @@ export function planPriorities(operations: Operation[], added: NewRule, api: Api
     chosenByGenerator: added.priority === undefined,
   };
   const result = plan(existing, rule, api);
-  if (result.mine.length > 0) {
+  if (refuse && result.mine.length > 0) {
     const conflict = result.mine[0]!;
     const works = added.priority === undefined ? undefined : workingPriority(existing, rule, api);
     throw new InputError(
@@ -94,6 +94,8 @@ export function planPriorities(operations: Operation[], added: NewRule, api: Api
     );
   }
   const after = new Map(result.rules.map((r) => [r.ruleName, r.priority]));
+  // An operation listed again through a YAML alias moves with its anchor's: one move per rule.
+  const once = operations.filter((op, i) => !op.sampling || operations.findIndex((other) => other.sampling?.ruleName === op.sampling!.ruleName) === i);
   const moves = once.flatMap((op) => {
     const before = ruleOf(op);
     if (!before?.chosenByGenerator) return [];
@@ -121,19 +123,27 @@ function workingPriority(existing: OrderedRule[], rule: OrderedRule, api: ApiRul
   return candidates.slice(0, 50).find((candidate) => plan(existing, { ...rule, priority: candidate }, api).mine.length === 0);
 }
 
-/** Writes the moved priorities into the parsed document (the user's formatting elsewhere stays). */
+/**
+ * Writes the moved priorities into the parsed document (the user's formatting elsewhere stays). Never
+ * through a YAML alias: the node it names is edited where its anchor is, and so moves for both.
+ */
 export function applyMoves(doc: YamlDocument, moves: PriorityPlan['moves']): void {
+  const edited = new Set<unknown>();
   for (const move of moves) {
     const item = doc.getIn(['paths', move.path], true);
     if (isAlias(item)) {
+      // Its anchor's path item was moved already: the alias reads the same node.
+      if (edited.has(item.resolve(doc))) continue;
       throw new InputError(
         `Path ${move.path} in the OpenAPI document is the YAML alias *${item.source}: its sampling rule's priority would move to ${move.priority}, which would change every place that shares the anchor &${item.source}. ` +
           'Write that path item out in full, then run this again.',
       );
     }
     const sampling = ['paths', move.path, move.method.toLowerCase(), 'x-traced-api', 'sampling'];
+    if (sampling.some((_, depth) => isAlias(doc.getIn(sampling.slice(0, depth + 1), true)))) continue;
     doc.setIn([...sampling, 'priority'], move.priority);
     doc.setIn([...sampling, 'generatorPriority'], move.priority);
+    edited.add(item);
   }
 }
 

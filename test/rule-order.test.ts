@@ -3,8 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import type { HttpMethod } from '../lib/config.js';
 import type { Operation } from '../lib/openapi.js';
-import { covers, hiddenRules, matchesRequestOf, renumber, urlPathFor, type OrderedRule } from 'traced-api-devkit';
-import { apiDefaultRule, planPriorities, URL_PATH_LIMIT } from '../lib/sampling-rules.js';
+import { covers, describeHidden, hiddenRules, matchesRequestOf, renumber, urlPathFor, type OrderedRule } from 'traced-api-devkit';
+import { parseDocument } from 'yaml';
+import { apiDefaultRule, applyMoves, planPriorities, URL_PATH_LIMIT } from '../lib/sampling-rules.js';
 
 const rule = (ruleName: string, route: string, priority: number, chosenByGenerator = true, method = 'GET'): OrderedRule => ({
   ruleName,
@@ -139,5 +140,52 @@ describe('planPriorities', () => {
     expect(() => planPriorities([], { method: 'GET', path, ruleName: 'new' }, api)).toThrow(
       new RegExp(`url_path "\\*/a+", 129 characters; X-Ray allows at most 128\\. Choose a path of at most 127 characters`),
     );
+  });
+});
+
+describe('planPriorities on a document with a path item written as a YAML alias', () => {
+  it('counts a rule that two operations share once, so it moves nothing for it', () => {
+    const orders = op('POST', '/orders', 100);
+    const copy = { ...orders, path: '/orders-copy' };
+    const plan = planPriorities([orders, copy], { method: 'GET', path: '/orders-copy', ruleName: 'new' }, api);
+    expect(plan).toMatchObject({ priority: 101, moves: [] });
+  });
+});
+
+describe('applyMoves', () => {
+  it('edits a moved rule where its anchor is, never through an alias', () => {
+    const doc = parseDocument(
+      [
+        'openapi: 3.0.3',
+        'paths:',
+        '  /orders: &orders',
+        '    post:',
+        '      x-traced-api:',
+        '        sampling: { ruleName: r, priority: 100, generatorPriority: 100 } # kept',
+        '  /orders-copy: *orders',
+        '',
+      ].join('\n'),
+    );
+    applyMoves(doc, [
+      { method: 'POST', path: '/orders', operationId: 'a', from: 100, priority: 102 },
+      { method: 'POST', path: '/orders-copy', operationId: 'a', from: 100, priority: 102 },
+    ]);
+    const text = doc.toString();
+    expect(text).toContain('sampling: { ruleName: r, priority: 102, generatorPriority: 102 } # kept');
+    expect(text).toContain('  /orders-copy: *orders\n');
+  });
+});
+
+describe('renumber below a user priority under the first number', () => {
+  it('leaves room for a chain of the generator\'s rules that must all come before it', () => {
+    // /{p0} is the user's, at 10; /v1/orders and then /v1/{p1} must both come before it, /v1/orders first.
+    const user = rule('any', '/{p0}', 10, false);
+    const first = renumber([user, rule('orders', '/v1/orders', Number.POSITIVE_INFINITY)], { stage: '__' });
+    const placedOrders = first.rules.find((r) => r.ruleName === 'orders')!;
+    const { rules, hidden } = renumber([user, placedOrders, rule('v1', '/v1/{p1}', Number.POSITIVE_INFINITY)], { stage: '__' });
+    expect(hidden.map(describeHidden)).toEqual([]);
+    const p = priorities(rules);
+    expect(p.orders).toBeLessThan(p.v1!);
+    expect(p.v1).toBeLessThan(10);
   });
 });

@@ -36,7 +36,7 @@ function projectRoot(start: string): string | undefined {
 }
 
 /** The new rule's priority and the generator's own numbers it moves (lib/sampling-rules.ts). */
-function priorityPlan(project: ProjectConfig, operations: Operation[], values: Partial<EndpointValues>, priority?: number): PriorityPlan {
+function priorityPlan(project: ProjectConfig, operations: Operation[], values: Partial<EndpointValues>, priority?: number, refuse = true): PriorityPlan {
   const { names, defaultRulePriority } = project;
   const method = values.method as HttpMethod;
   const operationId = String(values.name ?? operationIdFor(method, String(values.path)));
@@ -45,7 +45,7 @@ function priorityPlan(project: ProjectConfig, operations: Operation[], values: P
   checkNewEndpoint(operations, endpointConfig(project, route));
   const ruleName = samplingRuleName(names.prefix, operationId);
   const api = { defaultRule: apiDefaultRule(names.defaultRule, defaultRulePriority), stage: project.stage };
-  return planPriorities(operations, { method, path: String(values.path), ruleName, priority }, api);
+  return planPriorities(operations, { method, path: String(values.path), ruleName, priority }, api, refuse);
 }
 
 export default class EndpointGenerator extends Generator {
@@ -140,7 +140,7 @@ export default class EndpointGenerator extends Generator {
       reservoir: () => project.reservoir,
       fixedRate: () => project.fixedRate,
       // What is wrong with the route itself comes first; then its rule's place among the others.
-      priority: (v) => priorityPlan(project, this.operations, v as Partial<EndpointValues>).priority,
+      priority: (v) => priorityPlan(project, this.operations, v as Partial<EndpointValues>, undefined, false).priority,
       publish: () => project.sns,
     });
     if (values.publish && !project.sns) {
@@ -149,7 +149,7 @@ export default class EndpointGenerator extends Generator {
     this.expectedRps = values.expectedRps;
     this.values = values;
     // A priority the user gave (or typed over the one offered) is the user's; otherwise the generator's.
-    const offered = priorityPlan(project, this.operations, values).priority;
+    const offered = priorityPlan(project, this.operations, values, undefined, false).priority;
     this.userPriority = optionValue(this, 'priority') !== undefined || values.priority !== offered ? values.priority : undefined;
     this.planEndpoint();
     if (!this.insideNew) await this.refuseSilentOverwrite();

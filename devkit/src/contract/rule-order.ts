@@ -150,21 +150,6 @@ export function describeHidden({ by, hidden }: Hidden): string {
   );
 }
 
-/** The rules of `pending` that must come after `rule`, directly or through others. */
-function successorsOf(rule: OrderedRule, pending: OrderedRule[], before: Map<OrderedRule, Set<OrderedRule>>): OrderedRule[] {
-  const found = new Set<OrderedRule>();
-  const visit = (from: OrderedRule) => {
-    for (const candidate of pending) {
-      if (!found.has(candidate) && before.get(candidate)!.has(from)) {
-        found.add(candidate);
-        visit(candidate);
-      }
-    }
-  };
-  visit(rule);
-  return [...found];
-}
-
 export interface Renumbering {
   /** Every rule, with the priority it should have. */
   rules: OrderedRule[];
@@ -187,6 +172,21 @@ export function renumber(rules: OrderedRule[], { first = 100, stage }: { first?:
     }
   }
   const byPresentOrder = (a: OrderedRule, b: OrderedRule) => a.priority - b.priority || (a.ruleName < b.ruleName ? -1 : 1);
+  // Every rule that must come after `rule`, directly or through others.
+  const successors = (rule: OrderedRule): Set<OrderedRule> => {
+    const found = new Set<OrderedRule>();
+    for (const stack = [rule]; stack.length > 0; ) {
+      const current = stack.pop()!;
+      for (const other of rules) {
+        if (!before.get(other)!.has(current) || found.has(other)) continue;
+        found.add(other);
+        stack.push(other);
+      }
+    }
+    return found;
+  };
+  // The lowest user-set priority a rule must stay under (10000: none).
+  const limitOf = (rule: OrderedRule) => Math.min(10000, ...[...successors(rule)].filter((other) => !other.chosenByGenerator).map((other) => other.priority));
   const fixed = rules.filter((rule) => !rule.chosenByGenerator);
   const taken = new Set(fixed.map((rule) => rule.priority));
   const placed = new Map<OrderedRule, number>(fixed.map((rule) => [rule, rule.priority]));
@@ -202,24 +202,19 @@ export function renumber(rules: OrderedRule[], { first = 100, stage }: { first?:
       continue;
     }
     const after = Math.max(0, ...[...before.get(next)!].map((other) => placed.get(other) ?? 0));
-    const limit = Math.min(10000, ...fixed.filter((other) => before.get(other)!.has(next)).map((other) => other.priority));
+    const limit = limitOf(next);
     const lowestFrom = (from: number) => {
       for (let n = Math.max(from, after + 1); n < limit; n++) if (!taken.has(n)) return n;
       return undefined;
     };
-    // Below `first`, the highest number that fits, leaving the ones under it to narrower rules and, above it,
-    // room for the generator's rules still to place that must follow this one (they meet the same limit).
-    const following = successorsOf(next, pending, before).filter((rule) => rule.chosenByGenerator).length;
-    const highest = (room: number) => {
-      for (let n = Math.min(limit, first) - 1; n > after; n--) {
-        if (taken.has(n)) continue;
-        let free = 0;
-        for (let m = n + 1; m < limit && free < room; m++) if (!taken.has(m)) free += 1;
-        if (free >= room) return n;
-      }
+    // Below `first`, the highest number that fits while leaving room for the generator's rules that must
+    // come after this one and also stay under a user's priority below `first`.
+    const highest = () => {
+      const reserve = [...successors(next)].filter((other) => other.chosenByGenerator && pending.includes(other) && limitOf(other) <= first).length;
+      for (let n = Math.min(limit, first) - 1 - reserve; n > after; n--) if (!taken.has(n)) return n;
       return undefined;
     };
-    const priority = lowestFrom(first) ?? highest(following) ?? highest(0) ?? next.priority;
+    const priority = lowestFrom(first) ?? highest() ?? lowestFrom(1) ?? next.priority;
     taken.add(priority);
     placed.set(next, priority);
     result.set(next, { ...next, priority });
