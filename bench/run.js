@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// `npm run bench`: the seven figures of issue 4, measured side by side in one run and printed with
+// `npm run bench`: the figures of issues 4 and 10 (8: against Powertools' Tracer), measured side by side in one run and printed with
 // their targets; the run is kept in bench/RESULTS.md. Every figure is a ratio of medians (or a median
 // of per-pair ratios) over alternating runs, so a noisy machine moves both sides alike.
 //   node bench/run.js [--quick]      (after `npm run build`; --quick: fewer repetitions, for trying)
-// Needs the npm registry once, to install into ~/.cache/traced-api-bench (TRACED_API_BENCH_CACHE):
-// projen (pinned below) and the generated project's pinned dependencies. Nothing calls AWS.
+// Needs the npm registry once, to install projen (pinned below) into ~/.cache/traced-api-bench
+// (TRACED_API_BENCH_CACHE); the generated projects use this repository's node_modules. Nothing calls AWS.
 import { fork, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -17,6 +17,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const here = path.join(root, 'bench');
 const quick = process.argv.includes('--quick');
 const PROJEN = 'projen@0.103.25';
+const POWERTOOLS = `@aws-lambda-powertools/tracer@${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).devDependencies['@aws-lambda-powertools/tracer']}`;
 const cacheDir = process.env.TRACED_API_BENCH_CACHE ?? path.join(os.homedir(), '.cache', 'traced-api-bench');
 const work = mkdtempSync(path.join(os.tmpdir(), 'traced-api-bench-'));
 // yo drops root privileges: the folders it works in must be reachable and writable by anyone.
@@ -243,11 +244,24 @@ async function handlerVariants(project) {
   };
   await build({ ...options, outfile: path.join(out, 'untraced/index.js'), plugins: [untraced] });
   await build({ ...options, outfile: path.join(out, 'raw/index.js') });
+  // Figure 8: the same handler traced with Powertools' Tracer (bench/lib/powertools-*.ts), the same options.
+  const powertoolsTracing = readFileSync(path.join(here, 'lib/powertools-tracing.ts'), 'utf8');
+  const powertools = {
+    name: 'powertools',
+    setup(b) {
+      b.onResolve({ filter: /^generated-handler$/ }, () => ({ path: path.join(project, 'src/handlers/createOrder.ts') }));
+      b.onResolve({ filter: /^generated-tracing$/ }, () => ({ path: path.join(project, 'src/lib/tracing.ts') }));
+      // Its imports (Powertools, aws-xray-sdk-core) resolve from bench/lib, in this repository's node_modules.
+      b.onLoad({ filter: /[\\/]src[\\/]lib[\\/]tracing\.ts$/ }, () => ({ contents: powertoolsTracing, loader: 'ts', resolveDir: path.join(here, 'lib') }));
+    },
+  };
+  await build({ ...options, entryPoints: [path.join(here, 'lib/powertools-handler.ts')], outfile: path.join(out, 'powertools/index.js'), plugins: [powertools] });
   writeFileSync(path.join(out, 'package.json'), '{ "type": "commonjs" }\n');
   const bundles = {
     traced: path.join(project, 'dist/createOrder/index.js'),
     untraced: path.join(out, 'untraced/index.js'),
     raw: path.join(out, 'raw/index.js'),
+    powertools: path.join(out, 'powertools/index.js'),
   };
   const sizes = Object.fromEntries(Object.entries(bundles).map(([name, file]) => [name, statSync(file).size]));
   return { bundles, sizes };
@@ -304,23 +318,57 @@ function startHandler(bundle, env, execArgv = []) {
   };
 }
 
-async function figureHandlers(project, variants, sns, daemon) {
-  const { bundles, sizes } = variants;
-  // 4. Cold start: a fresh process per sample, variants in rotating order.
-  const cold = { traced: [], untraced: [], raw: [] };
-  const names = Object.keys(cold);
-  const rounds = quick ? 6 : 21;
+/** Cold starts: a fresh process per sample, the variants in rotating order, after one untimed round; per variant, its samples. */
+async function coldStarts(names, rounds, lambdaFor) {
+  const cold = Object.fromEntries(names.map((name) => [name, []]));
   for (let i = 0; i < rounds + 1; i++) {
     const order = names.map((_, k) => names[(i + k) % names.length]);
     for (const name of order) {
-      const lambda = startHandler(bundles[name], lambdaEnv(project, sns, daemon, bundles[name]));
+      const lambda = lambdaFor(name);
       const loaded = await lambda.next();
       const first = await lambda.ask({ type: 'first' });
       await lambda.stop();
       if (i > 0) cold[name].push({ load: loaded.loadMs, first: first.firstMs, sinceStart: loaded.sinceStartMs });
     }
   }
+  return cold;
+}
+
+/** SNS subsegments in a daemon document, nested ones included (Powertools nests them in its handler subsegment). */
+const snsSubsegments = (doc) => (doc.name === 'SNS' ? 1 : 0) + (doc.subsegments ?? []).reduce((sum, sub) => sum + snsSubsegments(sub), 0);
+
+/** Warm invocations of two variants: one process each, rounds of `perRound` invocations in alternating order. */
+async function warmRun([a, b], { lambdaFor, daemon, rounds, perRound, execArgv = [] }) {
+  const warm = { [a]: lambdaFor(a, execArgv), [b]: lambdaFor(b, execArgv) };
+  await Promise.all(Object.values(warm).map((lambda) => lambda.next()));
+  for (const lambda of Object.values(warm)) await lambda.ask({ type: 'invoke', count: perRound });
+  const before = daemon.documents.length;
+  const medians = { [a]: [], [b]: [] };
+  const cpu = { [a]: [], [b]: [] };
+  for (let i = 0; i < rounds; i++) {
+    for (const name of i % 2 === 0 ? [a, b] : [b, a]) {
+      const { ms, cpuMs } = await warm[name].ask({ type: 'invoke', count: perRound });
+      medians[name].push(median(ms));
+      cpu[name].push(cpuMs);
+    }
+  }
+  await Promise.all(Object.values(warm).map((lambda) => lambda.stop()));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const subsegments = daemon.documents.slice(before).reduce((sum, doc) => sum + snsSubsegments(doc), 0);
+  return {
+    [a]: median(medians[a]), [b]: median(medians[b]), ratio: median(medians[a]) / median(medians[b]),
+    cpu: { [a]: median(cpu[a]), [b]: median(cpu[b]) }, subsegments,
+  };
+}
+
+async function figureHandlers(project, variants, sns, daemon) {
+  const { bundles, sizes } = variants;
+  const lambdaFor = (name, execArgv = []) => startHandler(bundles[name], lambdaEnv(project, sns, daemon, bundles[name]), execArgv);
+  // 4 and 8. Cold start: a fresh process per sample, all four variants in rotating order.
+  const rounds = quick ? 6 : 21;
+  const cold = await coldStarts(['traced', 'untraced', 'raw', 'powertools'], rounds, lambdaFor);
   const m = (name, key) => median(cold[name].map((sample) => sample[key]));
+  const coldStart = (name) => median(cold[name].map((sample) => sample.load + sample.first));
   const ratio = m('traced', 'load') / m('untraced', 'load');
   const rawRatio = m('raw', 'load') / m('untraced', 'load');
   const kb = (bytes) => `${(bytes / 1000).toFixed(1)} KB`;
@@ -330,50 +378,42 @@ async function figureHandlers(project, variants, sns, daemon) {
     met: ratio <= 1.5 && sizes.traced <= sizes.raw,
     detail:
       `load: traced ${m('traced', 'load').toFixed(1)} ms, untraced ${m('untraced', 'load').toFixed(1)} ms, raw X-Ray SDK ${m('raw', 'load').toFixed(1)} ms (${x(rawRatio)}); ` +
-      `load + first invocation: ${x((m('traced', 'load') + m('traced', 'first')) / (m('untraced', 'load') + m('untraced', 'first')))} ` +
-      `(raw ${x((m('raw', 'load') + m('raw', 'first')) / (m('untraced', 'load') + m('untraced', 'first')))}); ` +
+      `load + first invocation: ${x(coldStart('traced') / coldStart('untraced'))} ` +
+      `(raw ${x(coldStart('raw') / coldStart('untraced'))}); ` +
       `process start to loaded: ${x(m('traced', 'sinceStart') / m('untraced', 'sinceStart'))}; sizes (minified, AWS SDK left out): ` +
       `traced ${kb(sizes.traced)}, untraced ${kb(sizes.untraced)}, raw ${kb(sizes.raw)}; ${rounds} samples each`,
   });
 
-  // 5. Warm invocations: one process per variant, rounds of invocations in alternating order.
+  // 5. Warm invocations, traced against untraced.
   const perRound = quick ? 100 : 200;
-  async function warmRun(rounds, execArgv = []) {
-    const warm = {
-      traced: startHandler(bundles.traced, lambdaEnv(project, sns, daemon, bundles.traced), execArgv),
-      untraced: startHandler(bundles.untraced, lambdaEnv(project, sns, daemon, bundles.untraced), execArgv),
-    };
-    await Promise.all(Object.values(warm).map((lambda) => lambda.next()));
-    for (const lambda of Object.values(warm)) await lambda.ask({ type: 'invoke', count: perRound });
-    const before = daemon.documents.length;
-    const medians = { traced: [], untraced: [] };
-    const cpu = { traced: [], untraced: [] };
-    for (let i = 0; i < rounds; i++) {
-      for (const name of i % 2 === 0 ? ['traced', 'untraced'] : ['untraced', 'traced']) {
-        const { ms, cpuMs } = await warm[name].ask({ type: 'invoke', count: perRound });
-        medians[name].push(median(ms));
-        cpu[name].push(cpuMs);
-      }
-    }
-    await Promise.all(Object.values(warm).map((lambda) => lambda.stop()));
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const subsegments = daemon.documents.slice(before).filter((doc) => doc.name === 'SNS').length;
-    const m = (values) => median(values);
-    return { traced: m(medians.traced), untraced: m(medians.untraced), ratio: m(medians.traced) / m(medians.untraced), cpu: { traced: m(cpu.traced), untraced: m(cpu.untraced) }, subsegments };
-  }
   const warmRounds = quick ? 4 : 12;
-  const w = await warmRun(warmRounds);
+  const w = await warmRun(['traced', 'untraced'], { lambdaFor, daemon, rounds: warmRounds, perRound });
   // Node 24 (the nodejs24.x runtime) keeps AsyncLocalStorage in async context frames, without hooks: Node 22 with the flag.
-  const frames = await warmRun(quick ? 2 : 6, ['--experimental-async-context-frame']);
-  const warmRatio = w.ratio;
+  const frames = await warmRun(['traced', 'untraced'], { lambdaFor, daemon, rounds: quick ? 2 : 6, perRound, execArgv: ['--experimental-async-context-frame'] });
   report({
     id: 5, title: 'Warm invocation overhead (per invocation, traced / untraced, local SNS endpoint and UDP daemon)',
-    value: x(warmRatio), target: '<= 1.15x', met: warmRatio <= 1.15,
+    value: x(w.ratio), target: '<= 1.15x', met: w.ratio <= 1.15,
     detail:
       `traced ${w.traced.toFixed(2)} ms, untraced ${w.untraced.toFixed(2)} ms per invocation ` +
       `(medians of ${warmRounds} alternating rounds of ${perRound}); CPU time per invocation: traced ${w.cpu.traced.toFixed(2)} ms, untraced ${w.cpu.untraced.toFixed(2)} ms ` +
       `(${x(w.cpu.traced / w.cpu.untraced)}); the daemon received ${w.subsegments} SNS subsegments for ${warmRounds * perRound} traced invocations; ` +
       `with --experimental-async-context-frame (Node 24's default, the nodejs24.x runtime): ${x(frames.ratio)} (${frames.traced.toFixed(2)} / ${frames.untraced.toFixed(2)} ms)`,
+  });
+
+  // 8. Against Powertools' Tracer: the same handler, the same bundling, the same cold samples; warm rounds of their own.
+  const p = await warmRun(['traced', 'powertools'], { lambdaFor, daemon, rounds: warmRounds, perRound });
+  const ratios = { size: sizes.traced / sizes.powertools, cold: coldStart('traced') / coldStart('powertools'), warm: p.ratio };
+  report({
+    id: 8, title: `Against Powertools' Tracer (the generated example handler / the same handler with ${POWERTOOLS}, middy's captureLambdaHandler, same esbuild options)`,
+    value: `size ${x(ratios.size)}, cold start ${x(ratios.cold)}, warm ${x(ratios.warm)}`, target: 'each < 1.00x (the generated handler ahead)',
+    met: ratios.size < 1 && ratios.cold < 1 && ratios.warm < 1,
+    detail:
+      `bundles (minified, AWS SDK left out): generated ${kb(sizes.traced)}, Powertools ${kb(sizes.powertools)}; ` +
+      `cold start (load + first invocation, medians of ${rounds} fresh processes): generated ${coldStart('traced').toFixed(1)} ms ` +
+      `(load ${m('traced', 'load').toFixed(1)} + first ${m('traced', 'first').toFixed(1)}), Powertools ${coldStart('powertools').toFixed(1)} ms ` +
+      `(load ${m('powertools', 'load').toFixed(1)} + first ${m('powertools', 'first').toFixed(1)}); ` +
+      `warm: generated ${p.traced.toFixed(2)} ms, Powertools ${p.powertools.toFixed(2)} ms per invocation (medians of ${warmRounds} alternating rounds of ${perRound}), ` +
+      `CPU ${p.cpu.traced.toFixed(2)} / ${p.cpu.powertools.toFixed(2)} ms; the daemon received ${p.subsegments} SNS subsegments for ${2 * warmRounds * perRound} invocations`,
   });
 }
 
@@ -417,6 +457,7 @@ function machine() {
 }
 
 function writeResults() {
+  figures.sort((a, b) => a.id - b.id);
   const rows = figures.map((f) => `| ${f.id} | ${f.title.replaceAll('|', '/')} | ${f.value} | ${f.target} | ${f.met === undefined ? 'reported' : f.met ? 'met' : '**not met**'} |`);
   const notes = readFileSync(path.join(here, 'NOTES.md'), 'utf8');
   const text = [

@@ -94,7 +94,9 @@ export function planPriorities(operations: Operation[], added: NewRule, api: Api
     );
   }
   const after = new Map(result.rules.map((r) => [r.ruleName, r.priority]));
-  const moves = operations.flatMap((op) => {
+  // An operation listed again through a YAML alias moves with its anchor's: one move per rule.
+  const once = operations.filter((op, i) => !op.sampling || operations.findIndex((other) => other.sampling?.ruleName === op.sampling!.ruleName) === i);
+  const moves = once.flatMap((op) => {
     const before = ruleOf(op);
     if (!before?.chosenByGenerator) return [];
     const priority = after.get(before.ruleName)!;
@@ -126,11 +128,22 @@ function workingPriority(existing: OrderedRule[], rule: OrderedRule, api: ApiRul
  * through a YAML alias: the node it names is edited where its anchor is, and so moves for both.
  */
 export function applyMoves(doc: YamlDocument, moves: PriorityPlan['moves']): void {
+  const edited = new Set<unknown>();
   for (const move of moves) {
+    const item = doc.getIn(['paths', move.path], true);
+    if (isAlias(item)) {
+      // Its anchor's path item was moved already: the alias reads the same node.
+      if (edited.has(item.resolve(doc))) continue;
+      throw new InputError(
+        `Path ${move.path} in the OpenAPI document is the YAML alias *${item.source}: its sampling rule's priority would move to ${move.priority}, which would change every place that shares the anchor &${item.source}. ` +
+          'Write that path item out in full, then run this again.',
+      );
+    }
     const sampling = ['paths', move.path, move.method.toLowerCase(), 'x-traced-api', 'sampling'];
     if (sampling.some((_, depth) => isAlias(doc.getIn(sampling.slice(0, depth + 1), true)))) continue;
     doc.setIn([...sampling, 'priority'], move.priority);
     doc.setIn([...sampling, 'generatorPriority'], move.priority);
+    edited.add(item);
   }
 }
 

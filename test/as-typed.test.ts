@@ -170,14 +170,29 @@ describe("the user's document, kept as written", () => {
   it('refuses a method added to a path item written as an alias, and keeps aliased path items when adding elsewhere', () => {
     const project = newProject('item-alias-api');
     edit(project, (text) => text.replace(/^ {2}\/orders:\n/m, '  /orders: &orders\n').concat('  /orders-copy: *orders\n'));
+    const before = snapshot(project);
     const refused = runBin(['endpoint', 'GET', '/orders-copy', '--yes'], project);
     expect(refused.status).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
     expect(refused.stderr).toMatch(/Path \/orders-copy in the OpenAPI document is the YAML alias \*orders/);
+    expect(snapshot(project)).toEqual(before);
+    // The alias shares its anchor's operations, and so their one rule: nothing of it moves for a route elsewhere.
     const added = runBin(['endpoint', 'GET', '/customers', '--yes'], project);
     expect(added.status, added.stderr).toBe(0);
     const text = read(project);
     expect(text).toContain('  /orders-copy: *orders');
     expect(Object.keys(parseYaml(text).paths)).toEqual(['/orders', '/orders-copy', '/customers']);
+  });
+
+  it('keeps anchors and aliases outside paths as they are when adding an operation', () => {
+    const project = newProject('anchor-api');
+    edit(project, (text) => text.replace(/^info:\n/m, 'x-contact: &contact { name: orders team }\ninfo:\n').concat('x-escalation: *contact\n'));
+    const added = runBin(['endpoint', 'GET', '/customers', '--yes'], project);
+    expect(added.status, added.stderr).toBe(0);
+    const text = read(project);
+    expect(text).toContain('x-contact: &contact { name: orders team }');
+    expect(text).toContain('x-escalation: *contact');
+    expect(Object.keys(parseYaml(text).paths)).toEqual(['/orders', '/customers']);
   });
 
   it('keeps a JSON document JSON, with its indentation', () => {

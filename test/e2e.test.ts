@@ -64,7 +64,7 @@ function devServerLines(project: string, until: RegExp): Promise<string> {
 describe('a generated project, end to end', () => {
   let installed: string;
 
-  it('installs the devkit from its tarball, grows by two endpoints, builds, typechecks and passes its own tests', async () => {
+  it('installs the devkit from its tarball, grows by two endpoints, builds, typechecks and passes its own tests', { timeout: 400_000 }, async () => {
     const cwd = tempDir('traced-api-e2e-');
     const created = runBin(['new', 'orders-api', '--yes'], cwd);
     expect(created.status, created.stderr).toBe(0);

@@ -88,6 +88,18 @@ describe('renumber', () => {
     expect(hidden).toEqual([]);
   });
 
+  it("leaves room below a user's priority for the generator's rules that must follow the one it places there", () => {
+    // Both must precede the user's 99; the new, longer route must also precede createOrder's.
+    const { rules, hidden } = renumber([
+      rule('user', '/{p0}/{p1}/{p2}', 99, false, 'POST'),
+      rule('create', '/orders', 98, true, 'POST'),
+      rule('added', '/orders/{p1}/{p2}', Number.POSITIVE_INFINITY, true, 'POST'),
+      apiDefault,
+    ], { stage: 'k4629' });
+    expect(priorities(rules)).toEqual({ user: 99, added: 97, create: 98, 'api--default': 9000 });
+    expect(hidden).toEqual([]);
+  });
+
   it('reports what it cannot fix: two user priorities in the wrong order', () => {
     const { hidden } = renumber([rule('id', '/orders/{id}', 100, false), rule('items', '/orders/{id}/items', 200, false), apiDefault]);
     expect(hidden.map((h) => [h.by.ruleName, h.hidden.ruleName])).toEqual([['id', 'items']]);

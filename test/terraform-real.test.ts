@@ -6,8 +6,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { zip } from 'traced-api-devkit/build';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addEndpoint, generateApp, repoRoot, tempDir } from './support/generate.js';
 
@@ -68,7 +68,6 @@ async function mustPass(dir: string, ...args: string[]): Promise<string> {
 
 /** What `npm run build` leaves for Terraform: dist/<operationId>.zip for every operation of the document. */
 async function writeArtifacts(project: string): Promise<void> {
-  const { zip } = (await import(pathToFileURL(join(repoRoot, 'templates/project/scripts/zip.mjs')).href)) as { zip: (files: { name: string; data: string }[]) => Buffer };
   const doc = parseYaml(readFileSync(join(project, 'openapi/openapi.yaml'), 'utf8'));
   mkdirSync(join(project, 'dist'), { recursive: true });
   for (const item of Object.values<Record<string, any>>(doc.paths)) {

@@ -4,7 +4,7 @@ const USAGE = `Usage: traced-api-devkit <command> [options]
 
 Commands (run them in a project written by generator-traced-api):
   dev      serve the API locally, traced, with the trace page at /_traces   (npm run dev)
-  traces   read the deployed API's traces from X-Ray                       (npm run traces)
+  traces   read the deployed API's traces and sampling rules from X-Ray    (npm run traces)
 
 traced-api-devkit <command> --help for a command's options.`;
 

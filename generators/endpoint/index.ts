@@ -152,7 +152,7 @@ export default class EndpointGenerator extends Generator {
     const offered = priorityPlan(project, this.operations, values, undefined, false).priority;
     this.userPriority = optionValue(this, 'priority') !== undefined || values.priority !== offered ? values.priority : undefined;
     this.planEndpoint();
-    await this.refuseSilentOverwrite();
+    if (!this.insideNew) await this.refuseSilentOverwrite();
   }
 
   declare values: EndpointValues;

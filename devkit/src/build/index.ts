@@ -1,11 +1,15 @@
 // The project's build (`npm run build`, its scripts/build.mjs calls buildHandlers): every
 // src/handlers/<operationId>.ts bundled to dist/<operationId>/index.js, CommonJS (the format aws-xray-sdk-core
-// is written for), the AWS SDK v3 left out because the Lambda Node.js runtime provides it.
+// is written for), the AWS SDK v3 left out because the Lambda Node.js runtime provides it; then each folder
+// zipped to dist/<operationId>.zip, the file Terraform deploys (deterministic: same sources, same bytes).
 import { build, type BuildOptions as EsbuildOptions, type Metafile, type Plugin } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { zip } from './zip.js';
+
+export { crc32, zip, type ZipEntry } from './zip.js';
 
 /**
  * Parts of aws-xray-sdk-core a Lambda handler rarely needs: the EC2, ECS and Elastic Beanstalk plugins, the
@@ -113,6 +117,8 @@ export interface BuiltHandler {
   operationId: string;
   file: string;
   bytes: number;
+  /** dist/<operationId>.zip: the function's code as Terraform deploys it. */
+  zipFile: string;
   /** The X-Ray SDK parts left out of this build. */
   leftOut: string[];
 }
@@ -167,9 +173,14 @@ export async function buildHandlers({ root, log = console.log }: BuildOptions): 
   const built: BuiltHandler[] = [];
   for (const { out } of entryPoints) {
     const file = path.join(outdir, `${out}.js`);
+    const folder = path.dirname(file);
+    const names = (await readdir(folder)).sort();
+    const archive = zip(await Promise.all(names.map(async (name) => ({ name, data: await readFile(path.join(folder, name)) }))));
+    const zipFile = `${folder}.zip`;
+    await writeFile(zipFile, archive);
     const { size } = await stat(file);
-    built.push({ operationId: path.dirname(out), file, bytes: size, leftOut: leftOut.map((part) => part.name) });
-    log(`${path.relative(root, file)}  ${(size / 1024).toFixed(1)} KiB`);
+    built.push({ operationId: path.dirname(out), file, bytes: size, zipFile, leftOut: leftOut.map((part) => part.name) });
+    log(`${path.relative(root, file)}  ${(size / 1024).toFixed(1)} KiB, ${path.relative(root, zipFile)}  ${(archive.length / 1024).toFixed(1)} KiB`);
   }
   return built;
 }

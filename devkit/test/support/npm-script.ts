@@ -20,20 +20,20 @@ export interface ScriptResult {
  * The command line of `npm run <script> -- <args>`: npm itself, or (`direct`) the script's own command from
  * package.json, which is what npm runs, without npm's start-up time (the script must start with `node`).
  */
-function commandOf(script: string, args: string[], direct: boolean): [string, string[]] {
+function commandOf(script: string, args: string[], direct: boolean, cwd: string): [string, string[]] {
   if (!direct) return ['npm', ['run', '--silent', script, '--', ...args]];
-  const { scripts } = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const { scripts } = JSON.parse(readFileSync(path.join(cwd, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
   const [program, ...rest] = (scripts[script] ?? '').split(' ').filter(Boolean);
   if (program === 'node') return [process.execPath, [...rest, ...args]];
-  if (program === 'traced-api-devkit') return [process.execPath, [path.join(projectRoot, 'node_modules', '.bin', program), ...rest, ...args]];
+  if (program === 'traced-api-devkit') return [process.execPath, [path.join(cwd, 'node_modules', '.bin', program), ...rest, ...args]];
   throw new Error(`package.json's ${script} script starts with neither node nor traced-api-devkit: run it through npm`);
 }
 
-/** `npm run <script> -- <args>` to its end. */
-export function runScript(script: string, args: string[], env: Record<string, string> = {}, { direct = false, timeoutMs = 20_000 } = {}): Promise<ScriptResult> {
+/** `npm run <script> -- <args>` to its end, in the test project or the project at `cwd`. */
+export function runScript(script: string, args: string[], env: Record<string, string> = {}, { direct = false, timeoutMs = 20_000, cwd = projectRoot } = {}): Promise<ScriptResult> {
   return new Promise((resolve, reject) => {
-    const [program, programArgs] = commandOf(script, args, direct);
-    const child = spawn(program, programArgs, { cwd: projectRoot, env: scriptEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const [program, programArgs] = commandOf(script, args, direct, cwd);
+    const child = spawn(program, programArgs, { cwd, env: scriptEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));

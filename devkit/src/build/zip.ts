@@ -9,9 +9,9 @@ const CRC_TABLE = new Uint32Array(256).map((_, n) => {
   return c >>> 0;
 });
 
-export function crc32(bytes) {
+export function crc32(bytes: Uint8Array): number {
   let crc = 0xffffffff;
-  for (const byte of bytes) crc = CRC_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);
+  for (const byte of bytes) crc = CRC_TABLE[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
 }
 
@@ -23,7 +23,15 @@ const FILE_MODE = 0o100644; // a regular file, rw-r--r--
 const UTF8_NAMES = 1 << 11;
 
 /** The fields the local header and the central directory share, from `at`: version needed to extract to name length. */
-function writeShared(header, at, { method, crc, compressed, size, nameLength }) {
+interface SharedFields {
+  method: number;
+  crc: number;
+  compressed: number;
+  size: number;
+  nameLength: number;
+}
+
+function writeShared(header: Buffer, at: number, { method, crc, compressed, size, nameLength }: SharedFields): void {
   header.writeUInt16LE(VERSION, at);
   header.writeUInt16LE(UTF8_NAMES, at + 2);
   header.writeUInt16LE(method, at + 4);
@@ -36,10 +44,16 @@ function writeShared(header, at, { method, crc, compressed, size, nameLength }) 
 }
 
 /** The zip of `files` ({ name, data }): names use `/`, data are Buffers or strings. */
-export function zip(files) {
+export interface ZipEntry {
+  /** The path inside the archive, with `/`. */
+  name: string;
+  data: Buffer | string;
+}
+
+export function zip(files: readonly ZipEntry[]): Buffer {
   const entries = [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const locals = [];
-  const centrals = [];
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
   let offset = 0;
   for (const { name, data } of entries) {
     const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data);

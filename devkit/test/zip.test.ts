@@ -1,19 +1,18 @@
-// The generated project's zip writer (templates/project/scripts/zip.mjs): what `npm run build` deploys.
+// The devkit build's zip writer (src/build/zip.ts): what a project's `npm run build` writes and Terraform deploys.
 // Deterministic (same files, same bytes, whatever the order or time), and a zip another implementation reads.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-// @ts-expect-error: a plain .mjs module of the generated project, without types
-import { crc32, zip } from '../templates/project/scripts/zip.mjs';
+import { crc32, zip } from '../src/build/zip.js';
 
 const files = [
   { name: 'index.js', data: 'exports.handler = async () => ({ statusCode: 200 });\n'.repeat(40) },
   { name: 'index.js.map', data: '{"version":3}' },
 ];
 
-describe('zip.mjs', () => {
+describe('zip', () => {
   it('computes the standard CRC-32', () => {
     expect(crc32(Buffer.from('123456789')).toString(16)).toBe('cbf43926');
   });
