@@ -66,9 +66,26 @@ function requestTokens(urlPath: string, stagePrefix: boolean, stage?: string): T
   return tokens;
 }
 
+/** The literal text after the last `*` of a pattern (all of it when it has none). */
+const literalTail = (pattern: string) => pattern.slice(pattern.lastIndexOf('*') + 1);
+
+// Answers already worked out: renumbering asks about the same pairs of rules many times.
+const answers = new Map<string, boolean>();
+
 /** Whether glob `pattern` matches at least one request of the route whose rule is `route` (with or without the stage prefix). */
 export function matchesRequestOf(pattern: string, route: string, stage?: string): boolean {
-  return [false, true].some((stagePrefix) => intersects(pattern, requestTokens(route, stagePrefix, stage)));
+  // Both end a request: where their literal tails differ in their last characters, no request fits both.
+  const [a, b] = [literalTail(pattern), literalTail(route)];
+  const n = Math.min(a.length, b.length);
+  if (a.slice(a.length - n) !== b.slice(b.length - n)) return false;
+  const key = `${pattern}\n${route}\n${stage ?? ''}`;
+  let answer = answers.get(key);
+  if (answer === undefined) {
+    answer = [false, true].some((stagePrefix) => intersects(pattern, requestTokens(route, stagePrefix, stage)));
+    if (answers.size > 100_000) answers.clear();
+    answers.set(key, answer);
+  }
+  return answer;
 }
 
 function intersects(pattern: string, tokens: Token[]): boolean {
