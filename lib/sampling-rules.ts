@@ -4,7 +4,7 @@ import { isAlias, type Document as YamlDocument } from 'yaml';
 import { FIRST_ENDPOINT_PRIORITY, type HttpMethod } from './config.js';
 import { InputError } from './errors.js';
 import type { Operation } from './openapi.js';
-import { describeHidden, mustPrecede, renumber, urlPathFor, type Hidden, type OrderedRule } from 'traced-api-devkit';
+import { describeHidden, hiddenRules, mustPrecede, renumber, urlPathFor, type Hidden, type OrderedRule } from 'traced-api-devkit';
 
 /** X-Ray's limit on a rule's url_path. */
 export const URL_PATH_LIMIT = 128;
@@ -82,6 +82,9 @@ export function planPriorities(operations: Operation[], added: NewRule, api: Api
     priority: added.priority ?? Number.POSITIVE_INFINITY,
     chosenByGenerator: added.priority === undefined,
   };
+  // Where the new rule fits among the rules as they are, nothing else moves (no deployed rule changes).
+  const fits = added.priority === undefined ? priorityInPlace(existing, rule, api) : undefined;
+  if (fits !== undefined) return { priority: fits, chosenByGenerator: true, moves: [], alreadyHidden: [] };
   const result = plan(existing, rule, api);
   if (refuse && result.mine.length > 0) {
     const conflict = result.mine[0]!;
@@ -108,6 +111,25 @@ export function planPriorities(operations: Operation[], added: NewRule, api: Api
     moves,
     alreadyHidden: result.others.map(describeHidden),
   };
+}
+
+/**
+ * A free number for a new generator-chosen rule among the rules as they stand: after every rule it must
+ * follow and before every rule it must precede, the lowest from `FIRST_ENDPOINT_PRIORITY` up, else the
+ * highest below it. Undefined when there is none, or when the rules as they stand already hide one another
+ * (then renumbering the generator's numbers is what is needed).
+ */
+function priorityInPlace(existing: OrderedRule[], rule: OrderedRule, api: ApiRules): number | undefined {
+  const others = [...existing, api.defaultRule];
+  if (hiddenRules(others, api.stage).length > 0) return undefined;
+  const after = Math.max(0, ...others.filter((other) => mustPrecede(other, rule, api.stage)).map((other) => other.priority));
+  const before = Math.min(10000, ...others.filter((other) => mustPrecede(rule, other, api.stage)).map((other) => other.priority));
+  const taken = new Set(others.map((other) => other.priority));
+  let priority: number | undefined;
+  for (let n = Math.max(after + 1, FIRST_ENDPOINT_PRIORITY); n < before && priority === undefined; n++) if (!taken.has(n)) priority = n;
+  for (let n = Math.min(before, FIRST_ENDPOINT_PRIORITY) - 1; n > after && priority === undefined; n--) if (!taken.has(n)) priority = n;
+  if (priority === undefined) return undefined;
+  return hiddenRules([...others, { ...rule, priority }], api.stage).some((hidden) => involves(hidden, rule.ruleName)) ? undefined : priority;
 }
 
 /** The free priority nearest the one asked for with which the new rule neither hides nor is hidden; undefined if none. */

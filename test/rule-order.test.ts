@@ -114,8 +114,15 @@ const op = (method: HttpMethod, path: string, priority: number, chosen = true): 
 });
 
 describe('planPriorities', () => {
-  it('moves the generator-chosen priorities a new narrower route must go ahead of', () => {
+  it('places a new narrower route in a free number ahead of the broader one, moving nothing', () => {
     const plan = planPriorities([op('POST', '/orders', 100), op('GET', '/orders/{id}', 101)], { method: 'GET', path: '/orders/{id}/items', ruleName: 'new' }, api);
+    expect(plan).toEqual({ priority: 99, chosenByGenerator: true, moves: [], alreadyHidden: [] });
+  });
+
+  it('moves the generator-chosen priorities a new narrower route must go ahead of when no free number fits', () => {
+    // The new route must follow the user's 100 (narrower) and precede the generator's 101: no number between.
+    const operations = [op('GET', '/orders/{id}/items/{itemId}', 100, false), op('GET', '/orders/{id}', 101)];
+    const plan = planPriorities(operations, { method: 'GET', path: '/orders/{id}/items', ruleName: 'new' }, api);
     expect(plan).toMatchObject({ priority: 101, chosenByGenerator: true, moves: [{ path: '/orders/{id}', from: 101, priority: 102 }], alreadyHidden: [] });
   });
 

@@ -49,25 +49,48 @@ describe('adding endpoints in any order', () => {
       expect(hiddenRules(rulesOf(project), 'dev').map(describeHidden), `after adding GET ${path}`).toEqual([]);
     }
     const all = samplingOf(project);
-    // Every number is the generator's, recorded as such, unique, from 100 up, ahead of the API default rule.
+    // Every number is the generator's, recorded as such, unique, ahead of the API default rule.
     for (const sampling of Object.values(all)) expect(sampling.generatorPriority).toBe(sampling.priority);
-    expect(Object.values(all).map((s) => s.priority).sort()).toEqual([100, 101, 102, 103, 104, 105]);
+    const numbers = Object.values(all).map((s) => s.priority);
+    expect(new Set(numbers).size).toBe(6);
+    for (const n of numbers) {
+      expect(n).toBeGreaterThanOrEqual(1);
+      expect(n).toBeLessThan(9000);
+    }
     const p = priorities(project);
     expect(p['GET /orders/{orderId}/items/{itemId}']).toBeLessThan(p['GET /orders/{orderId}/items']!);
     expect(p['GET /orders/{orderId}/items']).toBeLessThan(p['GET /orders/{orderId}']!);
     expect(p['GET /customers/{customerId}/orders/{orderId}']).toBeLessThan(p['GET /orders/{orderId}']!);
   });
 
-  it('renumbers only the numbers the generator chose, and says so', async () => {
+  it('places a new rule in a free number where one fits, moving nothing', async () => {
     const { project } = await generateApp('orders-api', { yes: true });
     await addEndpoint(project, ['GET', '/orders/{orderId}'], { yes: true });
+    const result = runBin(['endpoint', 'GET', '/orders/{orderId}/items', '--yes'], project);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout + result.stderr).not.toContain('Renumbered');
+    expect(priorities(project)).toEqual({ 'POST /orders': 100, 'GET /orders/{orderId}': 101, 'GET /orders/{orderId}/items': 99 });
+  });
+
+  it('renumbers only the numbers the generator chose, when no free number fits, and says so', async () => {
+    const { project } = await generateApp('orders-api', { yes: true });
+    await addEndpoint(project, ['GET', '/orders/{orderId}'], { yes: true });
+    await addEndpoint(project, ['GET', '/orders/{orderId}/items/{itemId}'], { yes: true, priority: '99' });
     await addEndpoint(project, ['GET', '/customers/{customerId}'], { yes: true, priority: '500' });
-    expect(priorities(project)).toEqual({ 'POST /orders': 100, 'GET /orders/{orderId}': 101, 'GET /customers/{customerId}': 500 });
+    expect(priorities(project)).toEqual({ 'POST /orders': 100, 'GET /orders/{orderId}': 101, 'GET /orders/{orderId}/items/{itemId}': 99, 'GET /customers/{customerId}': 500 });
+    // Between the user's 99 (narrower) and the generator's 101 (broader) only 100 lies, and POST /orders has it.
     const result = runBin(['endpoint', 'GET', '/orders/{orderId}/items', '--yes'], project);
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout + result.stderr).toContain('Renumbered the sampling rule of GET /orders/{orderId}: priority 101 -> 102 (narrower routes first).');
-    expect(priorities(project)).toEqual({ 'POST /orders': 100, 'GET /orders/{orderId}': 102, 'GET /customers/{customerId}': 500, 'GET /orders/{orderId}/items': 101 });
+    expect(priorities(project)).toEqual({
+      'POST /orders': 100,
+      'GET /orders/{orderId}': 102,
+      'GET /orders/{orderId}/items/{itemId}': 99,
+      'GET /customers/{customerId}': 500,
+      'GET /orders/{orderId}/items': 101,
+    });
     expect(samplingOf(project)['GET /customers/{customerId}']!.generatorPriority).toBeUndefined();
+    expect(samplingOf(project)['GET /orders/{orderId}/items/{itemId}']!.generatorPriority).toBeUndefined();
   });
 });
 
