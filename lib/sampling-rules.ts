@@ -73,8 +73,10 @@ function plan(existing: OrderedRule[], added: OrderedRule, api: ApiRules) {
  */
 export function planPriorities(operations: Operation[], added: NewRule, api: ApiRules, refuse = true): PriorityPlan {
   checkUrlPath(added.path);
-  // One rule per name: operations that share one (a path item written as a YAML alias) are one rule in X-Ray.
-  const existing = operations.flatMap((op) => ruleOf(op) ?? []).filter((r, i, all) => all.findIndex((other) => other.ruleName === r.ruleName) === i);
+  // One rule per name: operations that share one (a path item written as a YAML alias) are one rule in X-Ray,
+  // and it moves where its anchor is.
+  const once = operations.filter((op, i) => !op.sampling || operations.findIndex((other) => other.sampling?.ruleName === op.sampling!.ruleName) === i);
+  const existing = once.flatMap((op) => ruleOf(op) ?? []);
   const rule: OrderedRule = {
     ruleName: added.ruleName,
     method: added.method,
@@ -97,8 +99,6 @@ export function planPriorities(operations: Operation[], added: NewRule, api: Api
     );
   }
   const after = new Map(result.rules.map((r) => [r.ruleName, r.priority]));
-  // An operation listed again through a YAML alias moves with its anchor's: one move per rule.
-  const once = operations.filter((op, i) => !op.sampling || operations.findIndex((other) => other.sampling?.ruleName === op.sampling!.ruleName) === i);
   const moves = once.flatMap((op) => {
     const before = ruleOf(op);
     if (!before?.chosenByGenerator) return [];
