@@ -3,12 +3,16 @@
 // through yeoman-environment directly (no global lookup, works as root and without a terminal).
 // This entry stays small: it answers usage and bad commands itself and loads the generators'
 // runtime (./run.js, one esbuild bundle after `npm run build`) only for a command that needs it.
-import { enableCompileCache } from 'node:module';
+// Nothing that needs Node 22 is imported before the check: an older Node gets one line, not a SyntaxError.
+import nodeModule from 'node:module';
+import { refuseOldNode } from 'traced-api-devkit/node-check';
+
+refuseOldNode(new URL('../../package.json', import.meta.url));
 
 // Node keeps the compiled code of run.js on disk (os.tmpdir()/node-compile-cache, or $NODE_COMPILE_CACHE),
 // so later starts skip most of the parsing and compiling. A folder it cannot write only loses the speed-up.
 try {
-  enableCompileCache?.();
+  nodeModule.enableCompileCache?.();
 } catch {
   // no cache: slower start, same result
 }

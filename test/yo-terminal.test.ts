@@ -1,10 +1,10 @@
 // The real `yo` in a real terminal (tmux): a user answers the prompts by typing, and the project
 // carries the answers.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot, tempDir } from './support/generate.js';
+import { repoRoot, runBin, snapshot, tempDir } from './support/generate.js';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 if (!hasTmux) console.warn('\n*** SKIPPED: tmux is not installed, so the real `yo` in a terminal is not tested. Install it (apt-get install tmux). ***\n');
@@ -21,34 +21,48 @@ const reachable = !isRoot || othersCanEnter(repoRoot);
 if (!reachable) console.warn(`\n*** SKIPPED: yo drops root privileges and could not read this checkout (${repoRoot}: a folder above it is closed to other users), so the real \`yo\` in a terminal is not tested here. ***\n`);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const yo = join(repoRoot, 'node_modules/yo/lib/cli.js');
+
+/** A folder yo can load this checkout's generator from, with a HOME anyone may write (yo drops root privileges). */
+function yoFolder(mode: number): string {
+  const dir = tempDir('traced-api-yo-');
+  mkdirSync(join(dir, 'home'));
+  mkdirSync(join(dir, 'node_modules'));
+  chmodSync(dir, mode);
+  chmodSync(join(dir, 'home'), 0o777);
+  symlinkSync(repoRoot, join(dir, 'node_modules/generator-traced-api'));
+  return dir;
+}
+
+/** `command` in a tmux session of its own, 200x50: what it shows, waiting for text, typing. */
+function terminal(command: string) {
+  const session = `traced-api-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
+  tmux('new-session', '-d', '-s', session, '-x', '200', '-y', '50', `${command}; echo "EXIT:$?"; sleep 60`);
+  const screen = () => tmux('capture-pane', '-p', '-J', '-t', session, '-S', '-200');
+  const waitFor = async (text: string | RegExp, timeout = 30_000) => {
+    const deadline = Date.now() + timeout;
+    while (Date.now() < deadline) {
+      const shown = screen();
+      if (typeof text === 'string' ? shown.includes(text) : text.test(shown)) return shown;
+      await sleep(100);
+    }
+    throw new Error(`the terminal never showed ${text}:\n${screen()}`);
+  };
+  const send = (key: string) => tmux('send-keys', '-t', session, ...(key === 'Enter' || key === 'Down' ? [key] : ['-l', key]));
+  const close = () => spawnSync('tmux', ['kill-session', '-t', session]);
+  return { screen, waitFor, send, close };
+}
 
 describe.skipIf(!hasTmux || !reachable)('yo traced-api in a terminal', () => {
   it('asks every question, takes typed answers and writes the project, with no deprecation line on the screen', async () => {
-    const dir = tempDir('traced-api-yo-');
     // yo drops root privileges: everything it writes must be writable by anyone.
-    mkdirSync(join(dir, 'home'));
-    mkdirSync(join(dir, 'node_modules'));
-    for (const folder of [dir, join(dir, 'home')]) chmodSync(folder, 0o777);
-    symlinkSync(repoRoot, join(dir, 'node_modules/generator-traced-api'));
-    const session = `traced-api-${process.pid}`;
-    const yo = join(repoRoot, 'node_modules/yo/lib/cli.js');
-    const command = `cd ${dir} && HOME=${dir}/home ${process.execPath} ${yo} traced-api term-api --skip-install --no-insight; echo "EXIT:$?"; sleep 60`;
-    const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
-    tmux('new-session', '-d', '-s', session, '-x', '200', '-y', '50', command);
-    const screen = () => tmux('capture-pane', '-p', '-t', session, '-S', '-200');
-    const waitFor = async (text: string | RegExp, timeout = 30_000) => {
-      const deadline = Date.now() + timeout;
-      while (Date.now() < deadline) {
-        const shown = screen();
-        if (typeof text === 'string' ? shown.includes(text) : text.test(shown)) return shown;
-        await sleep(100);
-      }
-      throw new Error(`the terminal never showed ${text}:\n${screen()}`);
-    };
+    const dir = yoFolder(0o777);
+    const term = terminal(`cd ${dir} && HOME=${dir}/home ${process.execPath} ${yo} traced-api term-api --skip-install --no-insight`);
     const answer = async (question: string, ...keys: string[]) => {
-      await waitFor(question);
-      for (const key of keys) tmux('send-keys', '-t', session, ...(key === 'Enter' || key === 'Down' ? [key] : ['-l', key]));
-      if (!keys.includes('Enter')) tmux('send-keys', '-t', session, 'Enter');
+      await term.waitFor(question);
+      for (const key of keys) term.send(key);
+      if (!keys.includes('Enter')) term.send('Enter');
       await sleep(150);
     };
     try {
@@ -61,20 +75,49 @@ describe.skipIf(!hasTmux || !reachable)('yo traced-api in a terminal', () => {
       await answer('Default sampling rule: reservoir', '2');
       await answer('Default sampling rule: fixed rate', '10%');
       await answer('Add an SNS topic', 'Enter');
-      const shown = await waitFor(/EXIT:\d+/, 60_000);
+      const shown = await term.waitFor(/EXIT:\d+/, 60_000);
       expect(shown).toContain('EXIT:0');
       expect(shown).toContain('Created term-api/');
       // Nothing on the user's screen that is not about their project: no deprecation, no false statement.
       expect(shown).not.toMatch(/deprecated|No package manager install/i);
+      const project = join(dir, 'term-api');
+      expect(existsSync(join(project, 'terraform/api.tf'))).toBe(true);
+      expect(existsSync(join(project, 'src/handlers/createOrder.ts'))).toBe(true);
+      expect(JSON.parse(readFileSync(join(project, '.yo-rc.json'), 'utf8'))['generator-traced-api']).toMatchObject({
+        name: 'term-api', description: 'Orders from a terminal', region: 'us-east-1', stage: 'qa',
+        tracingMode: 'PassThrough', apiTracing: true, reservoir: 2, fixedRate: 0.1, sns: true,
+      });
     } finally {
-      spawnSync('tmux', ['kill-session', '-t', session]);
+      term.close();
+      rmSync(dir, { recursive: true, force: true });
     }
-    const project = join(dir, 'term-api');
-    expect(existsSync(join(project, 'terraform/api.tf'))).toBe(true);
-    expect(existsSync(join(project, 'src/handlers/createOrder.ts'))).toBe(true);
-    expect(JSON.parse(readFileSync(join(project, '.yo-rc.json'), 'utf8'))['generator-traced-api']).toMatchObject({
-      name: 'term-api', description: 'Orders from a terminal', region: 'us-east-1', stage: 'qa',
-      tracingMode: 'PassThrough', apiTracing: true, reservoir: 2, fixedRate: 0.1, sns: true,
-    });
+  });
+
+  // yo gives up root's rights before it runs a generator: in a folder only root may write, no question is asked in vain.
+  it.skipIf(!isRoot)('run as root where only root may write, new and endpoint stop before any question, naming the ways out', async () => {
+    const dir = yoFolder(0o755);
+    const made = runBin(['new', 'root-api', '--yes', '--skip-install'], dir);
+    expect(made.status, made.stderr).toBe(0);
+    const project = join(dir, 'root-api');
+    const before = { folder: readdirSync(dir).sort(), project: snapshot(project) };
+    try {
+      for (const [cwd, args] of [[dir, 'traced-api other-api'], [project, 'traced-api:endpoint']] as const) {
+        const term = terminal(`cd ${cwd} && HOME=${dir}/home ${process.execPath} ${yo} ${args} --no-insight`);
+        try {
+          const screen = await term.waitFor(/EXIT:\d+/, 60_000);
+          const shown = screen.replace(/\n/g, ' ');
+          expect(shown).toContain(`yo gave up root's rights (run as root, it runs generators as uid `);
+          expect(shown).toContain(`so it cannot write in ${cwd}. Run yo as a normal user, or use \`npm create traced-api\` or the \`traced-api\` bin`);
+          expect(shown).toContain('EXIT:1');
+          // Not one question on the screen (inquirer marks each with "?").
+          expect(screen).not.toMatch(/^\s*\? /m);
+        } finally {
+          term.close();
+        }
+      }
+      expect({ folder: readdirSync(dir).sort(), project: snapshot(project) }, 'nothing written').toEqual(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -12,6 +12,7 @@ import { appOptions, type AppValues } from '../../lib/options.js';
 import { packageJsonFor, projectConfig } from '../../lib/project.js';
 import { DEFAULT_EXPECTED_RPS, describeEstimate, estimateRule, samplingWarnings } from '../../lib/sampling.js';
 import { loadVersions, templatesRoot } from '../../lib/versions.js';
+import { refuseUnwritable } from '../../lib/writable.js';
 import { gather, isDryRun, optionValue, pendingFiles, refuseUnknownOptions, registerOptions } from '../../lib/yeoman.js';
 import { OPENAPI_SKELETON, projectFiles } from '../../lib/templates.js';
 import { skeletonIndex } from '../../lib/openapi-index.js';
@@ -35,6 +36,8 @@ export default class AppGenerator extends Generator {
 
   initializing() {
     refuseUnknownOptions(this, 'traced-api new');
+    // The project is staged and renamed into place here: a folder it cannot write in is said before any question.
+    if (!isDryRun(this)) refuseUnwritable([this.destinationRoot()], 'traced-api new');
   }
 
   async prompting() {

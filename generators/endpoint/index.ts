@@ -19,10 +19,13 @@ import { DEFAULT_EXPECTED_RPS, describeEstimate, estimateRule, samplingWarnings 
 import { apiDefaultRule, applyMoves, movedOperations, planPriorities, type PriorityPlan } from '../../lib/sampling-rules.js';
 import { endpointFiles } from '../../lib/templates.js';
 import { loadVersions, templatesRoot } from '../../lib/versions.js';
+import { refuseUnwritable } from '../../lib/writable.js';
 import { canAsk, gather, isDryRun, optionValue, pendingFiles, refuseUnknownOptions, registerOptions } from '../../lib/yeoman.js';
 import type { HttpMethod } from '../../lib/config.js';
 
 const OPENAPI = 'openapi/openapi.yaml';
+/** Where an endpoint run writes: the project's root (lock, journal), the document's folder, the handler's and its test's. */
+const WRITTEN_FOLDERS = ['.', 'openapi', 'src/handlers', 'test/handlers'];
 /** Files every project of every version has: one missing means a run of an older version was interrupted. */
 const PROJECT_FILES = ['package.json', 'terraform/versions.tf', 'terraform/variables.tf', 'terraform/api.tf', 'terraform/lambda.tf', 'terraform/iam.tf', 'terraform/sampling.tf', 'terraform/outputs.tf'];
 
@@ -91,6 +94,8 @@ export default class EndpointGenerator extends Generator {
     }
     this.project = projectConfig(parseStoredAnswers(answers) as ProjectAnswers, loadVersions());
     const root = this.destinationRoot();
+    // The lock, the journal and the files sit in these folders: one it cannot write in is said before any question.
+    if (!this.insideNew && !isDryRun(this)) refuseUnwritable(WRITTEN_FOLDERS.map((folder) => join(root, folder)), 'traced-api endpoint');
     if (!this.insideNew && !isDryRun(this) && existsSync(join(root, JOURNAL_FILE))) {
       const note = await withProjectLock(root, () => recoverInterruptedRun(root), { onWait: (message) => this.log(message) });
       if (note) this.log(note);
