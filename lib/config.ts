@@ -26,6 +26,11 @@ export interface Versions {
     providers: Record<string, { source: string; version: string }>;
   };
   node: string;
+  /**
+   * Written from a checkout of this repository (before a release): the devkit tarball that checkout packed, which the
+   * project installs instead of the published devkit. A list of none or one, so the project's README loops over it.
+   */
+  devkitFromCheckout: { tarball: string; version: string }[];
 }
 
 /** What the user answered for the project; stored in .yo-rc.json. */

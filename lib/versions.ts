@@ -17,11 +17,13 @@ let cached: Versions | undefined;
  */
 export function loadVersions(): Versions {
   if (cached) return cached;
-  const versions = JSON.parse(readFileSync(`${packageRoot}dependency-versions/package.json`, 'utf8')) as Versions;
+  const versions = { ...JSON.parse(readFileSync(`${packageRoot}dependency-versions/package.json`, 'utf8')), devkitFromCheckout: [] } as Versions;
   if (existsSync(`${packageRoot}devkit/package.json`)) {
-    const tarball = `${packageRoot}dist/devkit/${DEVKIT}-${versions.devDependencies[DEVKIT]}.tgz`;
+    const version = versions.devDependencies[DEVKIT]!;
+    const tarball = `${packageRoot}dist/devkit/${DEVKIT}-${version}.tgz`;
     if (!existsSync(tarball)) throw new Error(`${tarball} is missing: run npm run build in ${packageRoot} (it packs the devkit that projects written from this checkout install)`);
     versions.devDependencies[DEVKIT] = `file:${tarball}`;
+    versions.devkitFromCheckout = [{ tarball, version }];
   }
   cached = versions;
   return versions;

@@ -13,6 +13,9 @@ if ! traced_api_node_ok; then
     npm install --prefix "$TRACED_API_NODE_DIR" --no-save --no-audit --no-fund --loglevel=error node@22
   fi
   export PATH="$TRACED_API_NODE_DIR/node_modules/node/bin:$PATH"
+  echo "setup: Node 22 is on PATH in this shell only. To keep it in every new shell, add this line to ~/.profile (or ~/.bashrc):"
+  echo "         export PATH=\"$TRACED_API_NODE_DIR/node_modules/node/bin:\$PATH\""
+  echo "       or keep Node 22 with a version manager (nvm install 22 && nvm alias default 22)."
 fi
 echo "setup: using Node $(node --version) from $(command -v node)"
 npm ci --no-audit --no-fund --loglevel=error && npm run build --silent

@@ -1,12 +1,11 @@
 // The real `yo` in a real terminal (tmux): a user answers the prompts by typing, and the project
 // carries the answers.
-import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, runBin, snapshot, tempDir } from './support/generate.js';
+import { hasTmux, sleep, terminal } from './support/terminal.js';
 
-const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 if (!hasTmux) console.warn('\n*** SKIPPED: tmux is not installed, so the real `yo` in a terminal is not tested. Install it (apt-get install tmux). ***\n');
 
 /** Run as root, yo drops to uid 1000 (root-check): it can then load the generator only from a folder anyone may enter. */
@@ -20,7 +19,6 @@ const isRoot = process.getuid?.() === 0;
 const reachable = !isRoot || othersCanEnter(repoRoot);
 if (!reachable) console.warn(`\n*** SKIPPED: yo drops root privileges and could not read this checkout (${repoRoot}: a folder above it is closed to other users), so the real \`yo\` in a terminal is not tested here. ***\n`);
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const yo = join(repoRoot, 'node_modules/yo/lib/cli.js');
 
 /** A folder yo can load this checkout's generator from, with a HOME anyone may write (yo drops root privileges). */
@@ -34,37 +32,13 @@ function yoFolder(mode: number): string {
   return dir;
 }
 
-/** `command` in a tmux session of its own, 200x50: what it shows, waiting for text, typing. */
-function terminal(command: string) {
-  const session = `traced-api-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
-  tmux('new-session', '-d', '-s', session, '-x', '200', '-y', '50', `${command}; echo "EXIT:$?"; sleep 60`);
-  const screen = () => tmux('capture-pane', '-p', '-J', '-t', session, '-S', '-200');
-  const waitFor = async (text: string | RegExp, timeout = 30_000) => {
-    const deadline = Date.now() + timeout;
-    while (Date.now() < deadline) {
-      const shown = screen();
-      if (typeof text === 'string' ? shown.includes(text) : text.test(shown)) return shown;
-      await sleep(100);
-    }
-    throw new Error(`the terminal never showed ${text}:\n${screen()}`);
-  };
-  const send = (key: string) => tmux('send-keys', '-t', session, ...(key === 'Enter' || key === 'Down' ? [key] : ['-l', key]));
-  const close = () => spawnSync('tmux', ['kill-session', '-t', session]);
-  return { screen, waitFor, send, close };
-}
 
 describe.skipIf(!hasTmux || !reachable)('yo traced-api in a terminal', () => {
   it('asks every question, takes typed answers and writes the project, with no deprecation line on the screen', async () => {
     // yo drops root privileges: everything it writes must be writable by anyone.
     const dir = yoFolder(0o777);
     const term = terminal(`cd ${dir} && HOME=${dir}/home ${process.execPath} ${yo} traced-api term-api --skip-install --no-insight`);
-    const answer = async (question: string, ...keys: string[]) => {
-      await term.waitFor(question);
-      for (const key of keys) term.send(key);
-      if (!keys.includes('Enter')) term.send('Enter');
-      await sleep(150);
-    };
+    const answer = term.answer;
     try {
       await answer('One-line description', 'Orders from a terminal');
       await answer('AWS region', 'Enter');
