@@ -37,6 +37,11 @@ describe('yo traced-api', () => {
     expect(pinned).toEqual(expected);
     expect(devkit).toBe(`file:${join(repoRoot, 'dist', 'devkit', `traced-api-devkit-${devkitVersion}.tgz`)}`);
     expect(existsSync(devkit.slice('file:'.length)), 'the packed devkit').toBe(true);
+    // ...and its README says so: where the devkit comes from, and the one command that switches to the published one.
+    expect(read(project, 'README.md').replace(/\s*\n/g, ' ')).toContain(
+      `This project was written from a checkout of generator-traced-api, so its devkit comes from the tarball that checkout packed, \`${devkit.slice('file:'.length)}\``,
+    );
+    expect(read(project, 'README.md')).toContain(`Switch it to the published devkit with one command:\n\n\`\`\`sh\nnpm install -D -E traced-api-devkit@${devkitVersion}\n\`\`\``);
     for (const version of Object.values<string>({ ...pkg.dependencies, ...pinned })) {
       expect(version, 'pinned exactly').toMatch(/^\d+\.\d+\.\d+$/);
     }

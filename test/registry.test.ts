@@ -2,8 +2,8 @@
 // test/support/registry.ts); yo and the generator install globally from it; a user who is not root starts
 // projects with `npm create traced-api` and with `yo traced-api` in a real terminal, and each project's install
 // takes the devkit from the registry at the released version and passes its own tests; a devkit patch released
-// alone reaches a project through the README's upgrade command.
-import { execFileSync, spawnSync } from 'node:child_process';
+// alone reaches a project through the README's upgrade command. The README's endpoint command runs too.
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -14,6 +14,7 @@ import { hasTmux, terminal } from './support/terminal.js';
 
 const version = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version as string;
 const patch = version.replace(/\d+$/, (n) => String(Number(n) + 1));
+const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
 const yoVersion = JSON.parse(readFileSync(join(repoRoot, 'node_modules/yo/package.json'), 'utf8')).version as string;
 
 /** Run as root, the user parts run as this user (.ci/run creates it); run as anyone else, as that user. */
@@ -45,10 +46,21 @@ function run(command: string, args: string[], options: { cwd?: string; env?: Nod
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
+/** `run` without waiting: the process, and its result once it ends. */
+function start(command: string, args: string[]): { child: ChildProcess; result: Promise<{ status: number | null; output: string }> } {
+  const child = spawn(command, args, { cwd: repoRoot, env: rootEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  return { child, result: new Promise((resolve) => child.on('close', (status) => resolve({ status, output }))) };
+}
+
 describe.skipIf(!verdaccio)('released through a registry, as users get it', () => {
   let temp: string;
   let registry: Registry | undefined;
   const sessions: { close(): void }[] = [];
+  /** The global install of yo and the generator: it runs while the user starts a project with npm create (they are independent). */
+  let globalInstall: ReturnType<typeof start> | undefined;
   /** The user's world: a HOME, an npm cache, a Node 22 they may run, a folder to work in. */
   let user: { env: Record<string, string>; work: string };
 
@@ -90,6 +102,7 @@ describe.skipIf(!verdaccio)('released through a registry, as users get it', () =
   });
 
   afterAll(() => {
+    globalInstall?.child.kill('SIGKILL');
     for (const session of sessions) session.close();
     registry?.stop();
     if (temp) rmSync(temp, { recursive: true, force: true });
@@ -139,15 +152,7 @@ describe.skipIf(!verdaccio)('released through a registry, as users get it', () =
     for (const name of RELEASED) expect(again.output).toContain(`${name}@${version}`);
     expect(again.output).toContain('Nothing was published.');
     expect(again.output).not.toContain('release: building');
-  });
-
-  it('yo and generator-traced-api install globally from the registry into a prefix', { timeout: 300_000 }, () => {
-    const prefix = join(temp, 'global');
-    const installed = run('npm', ['install', '-g', '--prefix', prefix, `yo@${yoVersion}`, `generator-traced-api@${version}`, '--registry', registry!.url]);
-    expect(installed.status, installed.output).toBe(0);
-    const generator = JSON.parse(readFileSync(join(prefix, 'lib/node_modules/generator-traced-api/package.json'), 'utf8'));
-    expect(generator.version).toBe(version);
-    expect(generator.dependencies['traced-api-devkit']).toBe(version);
+    globalInstall = start('npm', ['install', '-g', '--prefix', join(temp, 'global'), `yo@${yoVersion}`, `generator-traced-api@${version}`, '--registry', registry!.url]);
   });
 
   it.skipIf(!asUser)(`as a user who is not root, npm create traced-api@${version} in a terminal writes a project that installs the devkit from the registry and passes its tests`, { timeout: 400_000 }, async () => {
@@ -159,7 +164,24 @@ describe.skipIf(!verdaccio)('released through a registry, as users get it', () =
     expect(shown).toContain('EXIT:0');
     const project = join(user.work, 'create-api');
     expectDevkitFromRegistry(project, version);
+    expect(readFileSync(join(project, 'README.md'), 'utf8'), 'a released generator writes no checkout note').not.toContain('written from a checkout');
+    // The README's next step: an endpoint, through the generator's bin, with no global install either.
+    const endpoint = /^(npx -p generator-traced-api traced-api endpoint [^#\n]*?)\s*(#.*)?$/m.exec(readme)?.[1];
+    expect(endpoint, "the README's endpoint command").toBeDefined();
+    const added = runAsUser(endpoint!.split(' '), project);
+    expect(added.status, added.output).toBe(0);
+    expect(added.output).toContain('Added GET /orders/{orderId} (getOrdersByOrderId)');
     expectProjectTestsPass(project);
+  });
+
+  it('yo and generator-traced-api install globally from the registry into a prefix', { timeout: 300_000 }, async () => {
+    expect(globalInstall, 'started once the release is on the registry').toBeDefined();
+    const installed = await globalInstall!.result;
+    const prefix = join(temp, 'global');
+    expect(installed.status, installed.output).toBe(0);
+    const generator = JSON.parse(readFileSync(join(prefix, 'lib/node_modules/generator-traced-api/package.json'), 'utf8'));
+    expect(generator.version).toBe(version);
+    expect(generator.dependencies['traced-api-devkit']).toBe(version);
   });
 
   it.skipIf(!asUser)('as that user, yo traced-api in a terminal asks, writes and installs a project from the registry whose tests pass', { timeout: 400_000 }, async () => {
@@ -194,7 +216,6 @@ describe.skipIf(!verdaccio)('released through a registry, as users get it', () =
     const published = run('npm', ['publish', join(folder, 'package'), '--registry', registry!.url], { env });
     expect(published.status, published.output).toBe(0);
 
-    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
     const upgrade = /^npm install -D -E traced-api-devkit@<version>$/m.exec(readme)?.[0];
     expect(upgrade, "the README's upgrade command").toBeDefined();
     const project = join(user.work, 'create-api');

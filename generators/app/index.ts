@@ -126,7 +126,7 @@ export default class AppGenerator extends Generator {
       ...(optionValue(this, 'skip-install') ? ['  npm install'] : []),
       '  npm run build && npm test',
       '  npm run deploy                     # terraform init + apply in terraform/',
-      '  yo traced-api:endpoint GET /orders/{orderId}   # or: traced-api endpoint GET /orders/{orderId}',
+      '  npx -p generator-traced-api traced-api endpoint GET /orders/{orderId}   # or: yo traced-api:endpoint GET /orders/{orderId}',
       '',
     ];
     this.log(lines.join('\n'));
