@@ -76,7 +76,7 @@ describe.skipIf(!verdaccio)('released through a registry, as users get it', () =
       copyFileSync(process.execPath, join(temp, 'node/bin/node'));
     }
     chmodSync(join(temp, 'node/bin/node'), 0o755);
-    const folders = { home: join(temp, 'home'), cache: join(temp, 'npm-cache'), work: join(temp, 'work') };
+    const folders = { home: join(temp, 'home'), cache: join(temp, 'npm-cache'), work: join(temp, 'work'), tmp: join(temp, 'tmp') };
     for (const folder of Object.values(folders)) mkdirSync(folder);
     // The user's npm cache starts from a copy of this machine's: the tarballs npm has already fetched are not
     // fetched again (npm finds them by their integrity; the package documents still come from the registry).
@@ -90,6 +90,8 @@ describe.skipIf(!verdaccio)('released through a registry, as users get it', () =
         HOME: folders.home,
         PATH: [join(temp, 'node/bin'), join(temp, 'global/bin'), npmBin, '/usr/local/bin', '/usr/bin', '/bin'].join(':'),
         TERM: 'xterm-256color',
+        // What the user's programs keep in a temporary folder stays in this test's.
+        TMPDIR: folders.tmp,
         NO_COLOR: '1',
         npm_config_registry: registry.url,
         npm_config_cache: folders.cache,
