@@ -6,10 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
 
-/**
- * In publishing order: the devkit first (the generator depends on it), create-traced-api last (it depends on the
- * generator). `pins`: where another file names this package's version, which moves with it.
- */
+/** In publishing order: the devkit first (the generator depends on it), create-traced-api last (it depends on the generator). */
 export const PACKAGES = [
   { name: 'traced-api-devkit', dir: 'devkit' },
   { name: 'generator-traced-api', dir: '.' },

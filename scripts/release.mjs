@@ -52,6 +52,7 @@ if (!args['skip-build']) {
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
 }
 
+// The tarballs and their checks live in a folder of their own, removed however the release ends.
 const work = mkdtempSync(path.join(tmpdir(), 'traced-api-release-'));
 try {
   const tarballs = pack(work);
@@ -62,10 +63,13 @@ try {
       npm(publish);
     } catch (error) {
       const done = PACKAGES.slice(0, PACKAGES.findIndex((p) => p.name === name)).map((p) => `${p.name}@${version}`);
-      fail(`release: publishing ${name}@${version} to ${registry} failed${done.length ? ` (published already: ${done.join(', ')})` : ''}:\n${error.message}`);
+      throw new Error(`release: publishing ${name}@${version} to ${registry} failed${done.length ? ` (published already: ${done.join(', ')})` : ''}:\n${error.message}`);
     }
     console.log(`release: ${args['dry-run'] ? 'would publish' : 'published'} ${name}@${version} to ${registry}`);
   }
+} catch (error) {
+  console.error(error.message);
+  process.exitCode = 1;
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
@@ -122,7 +126,7 @@ function checkTarballs(work, tarballs) {
       if (pinned !== version) problems.push(`generator-traced-api: a project it writes pins traced-api-devkit at ${pinned}, not ${version}`);
     }
   }
-  if (problems.length) fail(`release: the packed tarballs are not what users need, nothing was published:\n- ${problems.join('\n- ')}`);
+  if (problems.length) throw new Error(`release: the packed tarballs are not what users need, nothing was published:\n- ${problems.join('\n- ')}`);
   console.log(`release: ${PACKAGES.map(({ name }) => `${path.basename(tarballs[name].file)} (${tarballs[name].files.length} files)`).join(', ')}: checked`);
 }
 

@@ -1,6 +1,8 @@
 // The release's own commands without a registry: `npm run bump` moves every package and pin together,
 // `npm run release` refuses what it must before asking any registry; and the bins refuse an older Node.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { accessSync, constants, copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -77,6 +79,45 @@ describe('npm run bump and npm run release', () => {
     expect(unknown.status).toBe(1);
     expect(unknown.output).toContain("Unknown option '--registy'");
   });
+});
+
+/** The repository's packages, built, copied with their own files (node_modules lent by the checkout): release can pack them. */
+function packableCopy(): string {
+  const copy = releaseCopy();
+  for (const folder of ['dist', 'templates', 'devkit/bin', 'devkit/dist', 'devkit/web', 'create-traced-api/bin']) cpSync(join(repoRoot, folder), join(copy, folder), { recursive: true });
+  for (const file of ['README.md', 'devkit/README.md', 'create-traced-api/README.md']) copyFileSync(join(repoRoot, file), join(copy, file));
+  symlinkSync(join(repoRoot, 'node_modules'), join(copy, 'node_modules'));
+  return copy;
+}
+
+describe('the tarballs as a user gets them', () => {
+  it('a tarball holding a test is refused, naming the package and the file, and nothing is published', async () => {
+    const copy = packableCopy();
+    const manifest = json(copy, 'devkit/package.json');
+    writeFileSync(join(copy, 'devkit/package.json'), JSON.stringify({ ...manifest, files: [...manifest.files, 'test'] }));
+    mkdirSync(join(copy, 'devkit/test'));
+    writeFileSync(join(copy, 'devkit/test/cli.test.ts'), 'export {};\n');
+    // A registry that has none of the packages (every document 404), so the release goes on to pack and check.
+    const published: string[] = [];
+    const registry = createServer((request, response) => {
+      if (request.method === 'PUT') published.push(request.url ?? '');
+      response.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+    });
+    await new Promise<void>((resolve) => registry.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(registry.address() as AddressInfo).port}/`;
+      const child = spawn(process.execPath, ['scripts/release.mjs', '--registry', url, '--skip-build'], { cwd: copy });
+      let output = '';
+      child.stdout.on('data', (chunk) => (output += chunk));
+      child.stderr.on('data', (chunk) => (output += chunk));
+      const status = await new Promise((resolve) => child.on('close', resolve));
+      expect(status, output).toBe(1);
+      expect(output).toContain('release: the packed tarballs are not what users need, nothing was published:\n- traced-api-devkit: holds what users must not receive: test/cli.test.ts');
+      expect(published).toEqual([]);
+    } finally {
+      registry.close();
+    }
+  }, 120_000);
 });
 
 /** The machine's own Node, as a new shell finds it without scripts/setup.sh's PATH: when it is older than 22.18. */
