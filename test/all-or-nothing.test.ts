@@ -256,7 +256,7 @@ const canMakeReadOnly = makeReadOnly(probe, true) && makeReadOnly(probe, false);
 if (!canMakeReadOnly) console.warn('\n*** SKIPPED: running as root without chattr +i, a read-only folder cannot be made, so the failed-write test does not run. ***\n');
 
 describe.skipIf(!canMakeReadOnly)('a write that fails', () => {
-  it('a read-only src/handlers: refused with the file named, the document and every other file unchanged', () => {
+  it('a read-only src/handlers: refused before any question with the folder named, nothing changed', () => {
     const project = newProject('readonly-api');
     const before = snapshot(project);
     makeReadOnly(join(project, 'src/handlers'), true);
@@ -267,7 +267,24 @@ describe.skipIf(!canMakeReadOnly)('a write that fails', () => {
       makeReadOnly(join(project, 'src/handlers'), false);
     }
     expect(result.status).toBe(1);
-    expect(result.stderr.trim()).toMatch(/^traced-api: Could not write src\/handlers\/getBlocked\.ts \((EACCES|EPERM)\): nothing was changed\.$/);
+    expect(result.stderr.trim()).toMatch(new RegExp(`^traced-api: Cannot write in ${join(project, 'src/handlers')} \\((EACCES|EPERM)\\): traced-api endpoint writes there\\. Nothing was written\\.$`));
+    expect(snapshot(project)).toEqual(before);
+  });
+
+  it('a folder that turns read-only after that check: the commit is refused with the file named, the document and every other file unchanged', () => {
+    const project = newProject('readonly-commit-api');
+    const before = snapshot(project);
+    makeReadOnly(join(project, 'src/handlers'), true);
+    try {
+      const document = join(project, 'openapi/openapi.yaml');
+      const writes = [
+        { path: join(project, 'src/handlers/getBlocked.ts'), contents: Buffer.from('export {};\n') },
+        { path: document, contents: Buffer.from(`${readFileSync(document, 'utf8')}# changed\n`) },
+      ];
+      expect(() => commitFiles(project, writes)).toThrow(/^Could not write src\/handlers\/getBlocked\.ts \((EACCES|EPERM)\): nothing was changed\.$/);
+    } finally {
+      makeReadOnly(join(project, 'src/handlers'), false);
+    }
     expect(snapshot(project)).toEqual(before);
   });
 });

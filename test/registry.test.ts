@@ -42,7 +42,7 @@ function rootEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
-  const result = spawnSync(command, args, { cwd: options.cwd ?? repoRoot, env: options.env ?? rootEnv(), encoding: 'utf8', timeout: 400_000 });
+  const result = spawnSync(command, args, { cwd: options.cwd ?? repoRoot, env: options.env ?? rootEnv(), encoding: 'utf8', timeout: 600_000 });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
@@ -140,7 +140,7 @@ describe.skipIf(!verdaccio)('released through a registry, as users get it', () =
     expect(tested.output).not.toMatch(/failed|skipped/);
   }
 
-  it(`npm run release publishes ${RELEASED.join(', ')} at ${version}; run again, it refuses the version, naming each package, and publishes nothing`, { timeout: 300_000 }, () => {
+  it(`npm run release publishes ${RELEASED.join(', ')} at ${version}; run again, it refuses the version, naming each package, and publishes nothing`, { timeout: 600_000 }, () => {
     const env = rootEnv({ npm_config_userconfig: registry!.npmrc });
     const released = run('npm', ['run', 'release', '--', '--registry', registry!.url, '--skip-build'], { env });
     expect(released.status, released.output).toBe(0);
@@ -157,11 +157,11 @@ describe.skipIf(!verdaccio)('released through a registry, as users get it', () =
     globalInstall = start('npm', ['install', '-g', '--prefix', join(temp, 'global'), `yo@${yoVersion}`, `generator-traced-api@${version}`, '--registry', registry!.url]);
   });
 
-  it.skipIf(!asUser)(`as a user who is not root, npm create traced-api@${version} in a terminal writes a project that installs the devkit from the registry and passes its tests`, { timeout: 400_000 }, async () => {
+  it.skipIf(!asUser)(`as a user who is not root, npm create traced-api@${version} in a terminal writes a project that installs the devkit from the registry and passes its tests`, { timeout: 900_000 }, async () => {
     const term = inTerminal(['npm', 'create', `traced-api@${version}`, 'create-api', '--', '--yes'], user.work);
     // npm asks before it installs the initializer: the user says yes; the generator asks nothing (--yes).
     await term.answer('Ok to proceed?', 'y');
-    const shown = await term.waitFor(/EXIT:\d+/, 300_000);
+    const shown = await term.waitFor(/EXIT:\d+/, 600_000);
     expect(shown).toContain('Created create-api/');
     expect(shown).toContain('EXIT:0');
     const project = join(user.work, 'create-api');
@@ -176,7 +176,7 @@ describe.skipIf(!verdaccio)('released through a registry, as users get it', () =
     expectProjectTestsPass(project);
   });
 
-  it('yo and generator-traced-api install globally from the registry into a prefix', { timeout: 300_000 }, async () => {
+  it('yo and generator-traced-api install globally from the registry into a prefix', { timeout: 600_000 }, async () => {
     expect(globalInstall, 'started once the release is on the registry').toBeDefined();
     const installed = await globalInstall!.result;
     const prefix = join(temp, 'global');
@@ -186,7 +186,7 @@ describe.skipIf(!verdaccio)('released through a registry, as users get it', () =
     expect(generator.dependencies['traced-api-devkit']).toBe(version);
   });
 
-  it.skipIf(!asUser)('as that user, yo traced-api in a terminal asks, writes and installs a project from the registry whose tests pass', { timeout: 400_000 }, async () => {
+  it.skipIf(!asUser)('as that user, yo traced-api in a terminal asks, writes and installs a project from the registry whose tests pass', { timeout: 900_000 }, async () => {
     const term = inTerminal(['yo', 'traced-api', 'yo-api', '--no-insight'], user.work);
     await term.answer('One-line description', 'Orders through yo');
     await term.answer('AWS region', 'eu-west-1');
@@ -197,7 +197,7 @@ describe.skipIf(!verdaccio)('released through a registry, as users get it', () =
     await term.answer('Default sampling rule: reservoir', 'Enter');
     await term.answer('Default sampling rule: fixed rate', '10%');
     await term.answer('Add an SNS topic', 'Enter');
-    const shown = await term.waitFor(/EXIT:\d+/, 300_000);
+    const shown = await term.waitFor(/EXIT:\d+/, 600_000);
     expect(shown).toContain('Created yo-api/');
     expect(shown).toContain('EXIT:0');
     const project = join(user.work, 'yo-api');
@@ -206,7 +206,7 @@ describe.skipIf(!verdaccio)('released through a registry, as users get it', () =
     expectProjectTestsPass(project);
   });
 
-  it.skipIf(!asUser)(`a devkit patch (${patch}) released alone reaches a project through the README's upgrade command, and its tests still pass`, { timeout: 300_000 }, () => {
+  it.skipIf(!asUser)(`a devkit patch (${patch}) released alone reaches a project through the README's upgrade command, and its tests still pass`, { timeout: 600_000 }, () => {
     // The devkit as released, at the next patch version: its maintainers' fix, published with npm.
     const env = rootEnv({ npm_config_userconfig: registry!.npmrc });
     const folder = join(temp, 'devkit-patch');
