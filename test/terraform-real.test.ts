@@ -164,7 +164,7 @@ describe.skipIf(missing.length > 0)('Terraform on generated projects (real terra
     { fault: 'xray:GetSamplingRules granted again', file: 'iam.tf', from: '"xray:PutTelemetryRecords"]', to: '"xray:PutTelemetryRecords", "xray:GetSamplingRules"]' },
     { fault: 'sns:Publish on every topic', file: 'iam.tf', from: 'resources = [statement.value.arn]', to: 'resources = ["*"]' },
     { fault: 'more SNS actions than sns:Publish', file: 'iam.tf', from: 'actions   = ["sns:Publish"]', to: 'actions   = ["sns:Publish", "sns:Subscribe"]' },
-    { fault: 'no API key where an operation requires one', file: 'auth.tf', from: /(resource "aws_api_gateway_api_key" "this" \{\n  count = )[^\n]*/, to: '$10' },
+    { fault: 'the API key read from an authorizer, not the x-api-key header', file: 'api.tf', from: 'api_key_source = "HEADER"', to: 'api_key_source = "AUTHORIZER"' },
     { fault: "the usage plan's quota not the variable's", file: 'auth.tf', from: 'limit  = var.api_key_quota_limit', to: 'limit  = 1000' },
     { fault: "the usage plan's throttle not the variables'", file: 'auth.tf', from: 'rate_limit  = var.api_key_rate_limit', to: 'rate_limit  = 1000' },
     { fault: 'the invoke policy on every route of the stage', file: 'auth.tf', from: '/${var.stage}/${operation.method}${operation.path_pattern}', to: '/${var.stage}/*/*' },
@@ -219,9 +219,11 @@ describe.skipIf(missing.length > 0)('Terraform on generated projects (real terra
     cpSync(projects.nested!, copy, { recursive: true, verbatimSymlinks: true });
     const route = `/reports/${'monthly-'.repeat(15)}summary/{reportId}`;
     const document = join(copy, 'openapi/openapi.yaml');
+    // The route goes at the end of paths: before components, which the project's auth added after them.
+    const [paths, components = ''] = readFileSync(document, 'utf8').split(/^(?=components:)/m);
     writeFileSync(
       document,
-      `${readFileSync(document, 'utf8')}  ${route}:
+      `${paths}  ${route}:
     get:
       operationId: getLongReport
       responses:
@@ -238,7 +240,7 @@ describe.skipIf(missing.length > 0)('Terraform on generated projects (real terra
           priority: 50
           reservoirSize: 1
           fixedRate: 0.05
-`,
+${components}`,
     );
     await writeArtifacts(copy);
     const run = await terraform(copy, 'test');
