@@ -62,6 +62,8 @@ export function packageJsonFor(project: ProjectConfig): Record<string, unknown> 
       test: 'npm run build && vitest run',
       dev: 'traced-api-devkit dev',
       traces: 'traced-api-devkit traces',
+      // After a deploy: every route answers and its trace reaches X-Ray whole.
+      verify: 'traced-api-devkit verify',
       deploy: 'npm run build && terraform -chdir=terraform init && terraform -chdir=terraform apply',
       // Terraform's own tests (terraform/tests/): a mock AWS provider, plans only.
       'test:infra': 'npm run build && terraform -chdir=terraform init -backend=false -input=false && terraform -chdir=terraform test',

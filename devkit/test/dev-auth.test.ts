@@ -8,6 +8,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevServer, type DevServer } from '../src/dev/server.js';
 import { addEndpoint, buildProject, generateProject } from './support/generate-project.js';
+import { runScript } from './support/npm-script.js';
 
 let root: string;
 let server: DevServer;
@@ -126,5 +127,31 @@ describe('an operation that requires IAM (SigV4)', () => {
     const stale = await signedGet('/orders/o-1', { signingDate: new Date(Date.now() - 10 * 60_000) });
     expect(stale.status).toBe(403);
     expect(((await stale.json()) as { message: string }).message).toMatch(/^Signature expired: \d{8}T\d{6}Z is now earlier than/);
+  });
+});
+
+describe('npm run verify against the dev server, on routes that require auth', () => {
+  const verify = (args: string[], env: Record<string, string> = {}) => runScript('verify', ['--url', server.url, '--write', '--timeout', '10s', ...args], env, { direct: true, cwd: root });
+  const signing = () => ({ AWS_ACCESS_KEY_ID: server.auth.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: server.auth.credentials.secretAccessKey });
+
+  it('passes with the local API key and the local credentials signing the IAM route', async () => {
+    const { code, stdout, stderr } = await verify(['--api-key', server.auth.apiKey], signing());
+    expect(code, stdout + stderr).toBe(0);
+    expect(stdout).toMatch(/^POST \/orders  200  trace 1-[0-9a-f-]+: keyed-api\/dev -> keyed-api-dev-createOrder -> SNS Publish/m);
+    expect(stdout).toMatch(/^GET \/orders\/\{orderId\}  200  trace 1-[0-9a-f-]+: keyed-api\/dev -> keyed-api-dev-getOrdersByOrderId  rule/m);
+  });
+
+  it('says in one line that an API key is needed when none is given', async () => {
+    const { code, stdout, stderr } = await verify([], signing());
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr.trim()).toMatch(/^Some operations require an API key and none was given: pass --api-key <key> or set TRACED_API_KEY/);
+  });
+
+  it('fails the routes API Gateway refused, naming its answer, when the key or the signature is wrong', async () => {
+    const { code, stdout, stderr } = await verify(['--api-key', 'not-the-key'], { ...signing(), AWS_SECRET_ACCESS_KEY: 'not-the-secret' });
+    expect(code, stdout).toBe(1);
+    expect(stderr).toMatch(/^FAIL POST \/orders: API Gateway answered 403 ForbiddenException: Forbidden itself: the function's segment is not in trace 1-[0-9a-f-]+ \(pass the right --api-key\)$/m);
+    expect(stderr).toMatch(/^FAIL GET \/orders\/\{orderId\}: API Gateway answered 403 InvalidSignatureException: The request signature we calculated/m);
   });
 });

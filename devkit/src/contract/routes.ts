@@ -46,6 +46,27 @@ export interface Operation {
   sampling?: SamplingSettings;
   /** From the operation's security (or the document's), through components.securitySchemes. */
   auth: Auth;
+  /** What the document gives as an example request (`npm run verify` sends it): the JSON body, and a value per path parameter. */
+  example?: { body?: unknown; pathParameters?: Record<string, string> };
+}
+
+/** The example of a request body or parameter: its own `example`, else its schema's. */
+const exampleOf = (holder: unknown): unknown => {
+  const value = holder as { example?: unknown; schema?: { example?: unknown } } | undefined;
+  return value?.example ?? value?.schema?.example;
+};
+
+/** The examples the document gives for an operation's request: the JSON body, and the path parameters' values. */
+function requestExample(item: Record<string, unknown>, operation: Record<string, unknown>): Operation['example'] {
+  const body = exampleOf((operation.requestBody as { content?: Record<string, unknown> } | undefined)?.content?.['application/json']);
+  const pathParameters: Record<string, string> = {};
+  const parameters = [item.parameters, operation.parameters].flatMap((list) => (Array.isArray(list) ? list : [])) as { name?: unknown; in?: unknown }[];
+  for (const parameter of parameters) {
+    const value = exampleOf(parameter);
+    if (parameter?.in === 'path' && typeof parameter.name === 'string' && (typeof value === 'string' || typeof value === 'number')) pathParameters[parameter.name] = String(value);
+  }
+  if (body === undefined && Object.keys(pathParameters).length === 0) return undefined;
+  return { ...(body !== undefined ? { body } : {}), ...(Object.keys(pathParameters).length > 0 ? { pathParameters } : {}) };
 }
 
 export interface Problem {
@@ -139,6 +160,8 @@ export function readRoutesFromDocument(document: unknown, namePrefix: string): R
         ...(extension.sampling ? { sampling: extension.sampling } : {}),
         auth: auth as Auth,
       });
+      const example = requestExample(item as Record<string, unknown>, operation);
+      if (example) operations.at(-1)!.example = example;
     }
   }
   return { operations, problems };

@@ -69,7 +69,7 @@ const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 export { UsageError };
 
 /** A duration such as 30s, 15m, 2h or 7d, in seconds; `option` names it in the error. */
-function parseDuration(text: string, option: string, max: { seconds: number; text: string; why: string }): number {
+export function parseDuration(text: string, option: string, max: { seconds: number; text: string; why: string }): number {
   const match = /^(\d+)(s|m|h|d)$/.exec(text.trim());
   const seconds = match ? Number(match[1]) * UNITS[match[2]!]! : NaN;
   if (!match || seconds <= 0) throw new UsageError(`${option} ${text}: give a number and a unit, s, m, h or d, such as 30s, 15m, 2h or 7d`);
