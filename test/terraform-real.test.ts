@@ -138,7 +138,8 @@ describe.skipIf(missing.length > 0)('Terraform on generated projects (real terra
     const output = await mustPass(project, 'test');
     expect(output).toMatch(/Success! 3 passed, 0 failed\./);
     console.log(`${name}: validate + fmt + test in ${seconds(started)}`);
-  });
+    // Five projects at once on two cores: a minute each when the machine is idle.
+  }, 300_000);
 
   // Each fault breaks one promise; the project's Terraform tests must fail on every one.
   interface Fault {

@@ -11,8 +11,8 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { parseOptions, UsageError } from '../command-line.js';
-import { readProjectSettings, SettingsError, type ProjectSettings } from '../contract/project.js';
+import { parseOptions, runProjectCommand, UsageError } from '../command-line.js';
+import type { ProjectSettings } from '../contract/project.js';
 import { readRoutes, type Route, type SamplingRule } from '../dev/routes.js';
 import { Sampler } from '../dev/sampling.js';
 import { newTraceId } from '../dev/trace-context.js';
@@ -73,16 +73,8 @@ export async function main(argv: string[]): Promise<void> {
 
 /** The command, its exit code returned: 0 every route traced, 1 a route not (or a failure), 2 bad arguments. */
 export async function verify(argv: string[], output: Output): Promise<number> {
-  try {
-    return await run(argv, output);
-  } catch (error) {
-    if (error instanceof UsageError || error instanceof SettingsError) {
-      output.err(`${error.message}\n\n${USAGE}`);
-      return 2;
-    }
-    output.err(error instanceof VerifyError || error instanceof XRayCallError ? error.message : `npm run verify failed: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
-  }
+  const oneLine = (error: unknown) => (error instanceof VerifyError || error instanceof XRayCallError ? error.message : undefined);
+  return runProjectCommand({ name: 'npm run verify', usage: USAGE, parse: parseArguments, oneLine }, argv, output, (options, { root, settings }) => run(options, root, settings, output));
 }
 
 /** A failure already put in one line. */
@@ -119,14 +111,7 @@ function terraformOutput(root: string, name: string): { value?: string; why?: st
 
 const isLoopback = (url: string) => /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/.test(url);
 
-async function run(argv: string[], output: Output): Promise<number> {
-  const options = parseArguments(argv);
-  if (options.help) {
-    output.out(USAGE);
-    return 0;
-  }
-  const root = process.cwd();
-  const project = readProjectSettings(root);
+async function run(options: ReturnType<typeof parseArguments>, root: string, project: ProjectSettings, output: Output): Promise<number> {
   const region = options.region ?? project.region;
   const { base, stage } = apiLocation(root, project, options);
   const table = readRoutes(path.join(root, 'openapi', 'openapi.yaml'), project);
