@@ -128,6 +128,17 @@ describe.skipIf(!project.sns)('npm run traces, --rules and verify against the de
     expect(stdout).toContain('All 1 routes answered and were traced whole.');
   });
 
+  it('npm run verify reads the traces from CloudWatch Logs in an account with Transaction Search', async () => {
+    server.xrayApi.destination = 'CloudWatchLogs';
+    try {
+      const { code, stdout, stderr } = await runScript('verify', ['--url', server.url, '--write', '--timeout', '10s'], {}, { direct: true });
+      expect(code, stdout + stderr).toBe(0);
+      expect(stdout).toMatch(new RegExp(`POST /orders  200  trace 1-[0-9a-f-]+: ${xrayServiceName()} -> ${example.functionName} -> SNS Publish`));
+    } finally {
+      server.xrayApi.destination = 'XRay';
+    }
+  });
+
   it('npm run verify exits 1 naming the route and SNS when SNS fails', async () => {
     server.sns!.failWith({ status: 500, code: 'InternalError', message: 'SNS is failing on demand' });
     try {

@@ -74,6 +74,8 @@ export interface DevServer {
   port: number;
   /** The X-Ray read API over what this server recorded: AWS_ENDPOINT_URL_XRAY for the SDK, `npm run traces` and `npm run verify`. */
   xrayEndpoint: string;
+  /** That API itself: its `destination` may play an account with Transaction Search (tests). */
+  xrayApi: LocalXRayApi;
   sns?: LocalSns;
   daemon: LocalXRayDaemon;
   /** What passes the operations' auth: the local API key, and the local credentials to sign with (SigV4). */
@@ -173,6 +175,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     url: `http://127.0.0.1:${port}`,
     port,
     xrayEndpoint: `http://127.0.0.1:${port}/_xray`,
+    xrayApi: xray,
     sns,
     daemon,
     auth,
