@@ -113,7 +113,7 @@ export async function main(argv: string[]): Promise<void> {
     const { accessKeyId, secretAccessKey } = server.auth.credentials;
     console.log(`  iam     sign for execute-api in ${server.auth.region} with AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secretAccessKey}   (this run's local credentials, for the [iam] routes)`);
   }
-  console.log(`  X-Ray   API over what this server records: AWS_ENDPOINT_URL_XRAY=${server.xrayEndpoint} npm run traces   (or npm run verify -- --url ${server.url})`);
+  console.log(`  X-Ray API  over what this server records: AWS_ENDPOINT_URL_XRAY=${server.xrayEndpoint} npm run traces   (or npm run verify -- --url ${server.url})`);
   for (const warning of table.warnings) console.log(`  NOT SERVED  ${warning}`);
   for (const note of server.notes) console.log(`  note    ${note}`);
   console.log('Each request prints: method, path, status, duration, trace id, and the failing segment if any.');
