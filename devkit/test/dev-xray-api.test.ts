@@ -15,6 +15,7 @@ import { startDevServer, type DevServer } from '../src/dev/server.js';
 import { project, projectRoot, xrayServiceName } from './support/project.js';
 import { exampleOperation } from './support/dev-example.js';
 import { runScript } from './support/npm-script.js';
+import { NO_CREDENTIALS } from './support/xray-stand-in.js';
 
 const example = exampleOperation('createOrder');
 let server: DevServer;
@@ -155,6 +156,20 @@ describe.skipIf(!project.sns)('npm run traces, --rules and verify against the de
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr.trim()).toBe('openapi/openapi.yaml has no GET operation: run npm run verify -- --write to call the 1 others too.');
+  });
+
+  it('npm run verify without AWS credentials, or denied an X-Ray action, says so in one line', async () => {
+    const bare = await runScript('verify', ['--url', server.url, '--write'], { ...NO_CREDENTIALS, AWS_ENDPOINT_URL_XRAY: server.xrayEndpoint }, { direct: true });
+    expect(bare.code).toBe(1);
+    expect(bare.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^No AWS credentials found: set AWS_PROFILE/)]);
+    server.xrayApi.denied.add('BatchGetTraces');
+    try {
+      const denied = await runScript('verify', ['--url', server.url, '--write'], {}, { direct: true });
+      expect(denied.code).toBe(1);
+      expect(denied.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^X-Ray refused BatchGetTraces: add xray:BatchGetTraces to the IAM policy/)]);
+    } finally {
+      server.xrayApi.denied.delete('BatchGetTraces');
+    }
   });
 
   it('npm run verify against an API that does not answer is one line', async () => {
