@@ -1,12 +1,12 @@
 // Runs that never lose or half-write a project: runs at the same moment take turns and all land,
 // a run killed at any moment leaves the project as it was or complete, a write that fails changes nothing.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { commitFiles, JOURNAL_FILE, LOCK_FILE, recoverInterruptedRun, withProjectLock } from '../lib/commit.js';
-import { repoRoot, runBin, snapshot, startBin, tempDir } from './support/generate.js';
+import { bin, repoRoot, runBin, snapshot, startBin, tempDir } from './support/generate.js';
 
 interface Op {
   path: string;
@@ -87,8 +87,20 @@ describe('endpoint runs at the same moment in one project', () => {
     let released = 0;
     // Wrapped: the lock is let go when this returns, and only then can the run finish.
     const { run } = await withProjectLock(project, async () => {
-      const started = startBin(['endpoint', 'GET', '/waits', '--yes'], project).then((result) => ({ result, at: Date.now() }));
-      await new Promise((resolve) => setTimeout(resolve, 2500));
+      // Held until the run says it waits (however long a busy machine takes to start it), then let go.
+      const child = spawn(process.execPath, [bin, 'endpoint', 'GET', '/waits', '--yes'], { cwd: project, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      const waiting = new Promise<void>((resolve) => {
+        const seen = () => /Waiting for another traced-api run/.test(stdout + stderr) && resolve();
+        child.stdout.on('data', (chunk) => ((stdout += chunk), seen()));
+        child.stderr.on('data', (chunk) => ((stderr += chunk), seen()));
+        child.on('close', () => resolve());
+      });
+      const started = new Promise<{ result: { status: number | null; stdout: string; stderr: string }; at: number }>((resolve) =>
+        child.on('close', (status) => resolve({ result: { status, stdout, stderr }, at: Date.now() })),
+      );
+      await waiting;
       released = Date.now();
       return { run: started };
     });
