@@ -1,5 +1,5 @@
 // The one typed object every template receives (docs/design.md describes it).
-import { SUPPORTED_METHODS } from 'traced-api-devkit';
+import { SUPPORTED_METHODS, TRACERS, type Tracer } from 'traced-api-devkit';
 
 /** The methods an endpoint may have: those the routes contract's reader serves and Terraform deploys. */
 export const HTTP_METHODS = SUPPORTED_METHODS;
@@ -7,6 +7,7 @@ export type HttpMethod = (typeof HTTP_METHODS)[number];
 export const RUNTIMES = ['nodejs22.x', 'nodejs24.x'] as const;
 export type Runtime = (typeof RUNTIMES)[number];
 export const TRACING_MODES = ['Active', 'PassThrough'] as const;
+export { TRACERS, type Tracer };
 export type TracingMode = (typeof TRACING_MODES)[number];
 
 /** Endpoint rules take priorities ahead of (below) the API default rule's. */
@@ -20,6 +21,8 @@ export const SAMPLING_RULE_WARNING = SAMPLING_RULE_QUOTA - 5;
 
 export interface Versions {
   dependencies: Record<string, string>;
+  /** What each tracer adds to the project's dependencies. */
+  tracers: Record<Tracer, Record<string, string>>;
   devDependencies: Record<string, string>;
   terraform: {
     required_version: string;
@@ -35,6 +38,7 @@ export interface ProjectAnswers {
   region: string;
   stage: string;
   runtime: Runtime;
+  tracer: Tracer;
   tracingMode: TracingMode;
   apiTracing: boolean;
   reservoir: number;

@@ -1,6 +1,6 @@
 // Declarative options: each is stated once (name, type, description, default, how it is parsed),
 // and both the generators' --help and their prompts are built from that statement.
-import { HTTP_METHODS, RUNTIMES, TRACING_MODES } from './config.js';
+import { HTTP_METHODS, RUNTIMES, TRACERS, TRACING_MODES } from './config.js';
 import { InputError } from './errors.js';
 import { estimateRule } from './sampling.js';
 import * as parse from './validate.js';
@@ -21,6 +21,10 @@ export interface OptionSpec<Values> {
   yesDefault?: unknown;
   message: string | ((values: Partial<Values>) => string);
   choices?: readonly string[];
+  /** One line on each choice, shown beside it when asked. */
+  choiceLines?: Record<string, string>;
+  /** The value a project written before this option existed has (its .yo-rc.json lacks the key). */
+  storedDefault?: unknown;
   /** Also a positional argument of the command. */
   argument?: boolean;
   parse: (value: unknown) => unknown;
@@ -32,6 +36,7 @@ export interface AppValues {
   region: string;
   stage: string;
   runtime: string;
+  tracer: string;
   tracingMode: string;
   apiTracing: boolean;
   reservoir: number;
@@ -86,6 +91,15 @@ export const appOptions: OptionSpec<AppValues>[] = [
     name: 'runtime', key: 'runtime', type: 'string', description: `Lambda runtime: ${RUNTIMES.join(' or ')}`,
     defaultText: 'nodejs22.x', default: () => 'nodejs22.x', message: 'Lambda runtime', choices: RUNTIMES,
     parse: parse.parseRuntime,
+  },
+  {
+    name: 'tracer', key: 'tracer', type: 'string', description: `How the functions are traced: ${TRACERS.join(' or ')}`,
+    defaultText: 'xray-sdk', default: () => 'xray-sdk', message: 'How should the functions be traced?', choices: TRACERS,
+    choiceLines: {
+      'xray-sdk': 'the AWS X-Ray SDK (aws-xray-sdk-core): the article\'s way; in maintenance mode at AWS since 2026-02-25',
+      otel: 'OpenTelemetry (AWS\'s recommended path): the same traces through the Lambda X-Ray daemon; safe with concurrent invocations',
+    },
+    storedDefault: 'xray-sdk', parse: parse.parseTracer,
   },
   {
     name: 'tracing-mode', key: 'tracingMode', type: 'string',
@@ -235,6 +249,10 @@ export function unknownOptionMessage(typed: readonly string[], given: Record<str
 export function parseStoredAnswers(stored: Record<string, unknown>, file = '.yo-rc.json'): AppValues {
   const values: Record<string, unknown> = {};
   for (const spec of appOptions) {
+    if ((stored[spec.key] === undefined || stored[spec.key] === null) && spec.storedDefault !== undefined) {
+      values[spec.key] = spec.storedDefault;
+      continue;
+    }
     if (stored[spec.key] === undefined || stored[spec.key] === null) {
       throw new InputError(`${file} has no ${spec.key}: this project was not written whole by traced-api; generate it again with \`traced-api new\`.`);
     }
@@ -303,6 +321,9 @@ export function questionFor(spec: OptionSpec<any>, defaultValue: unknown, values
     }
   };
   if (spec.type === 'boolean') return { type: 'confirm', name: spec.key, message, default: defaultValue ?? true };
-  if (spec.choices) return { type: 'select', name: spec.key, message, choices: [...spec.choices], default: defaultValue };
+  if (spec.choices) {
+    const choices = spec.choices.map((value) => (spec.choiceLines?.[value] ? { name: `${value}: ${spec.choiceLines[value]}`, value } : value));
+    return { type: 'select', name: spec.key, message, choices, default: defaultValue };
+  }
   return { type: 'input', name: spec.key, message, default: defaultValue === undefined ? undefined : String(defaultValue), validate };
 }

@@ -45,6 +45,17 @@ export function endpointConfig(project: Pick<ProjectConfig, 'names'>, answers: E
   };
 }
 
+const sortedByName = (record: Record<string, string>) => Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+
+/** The functions' environment variables in Terraform (lambda.tf), `=` aligned as terraform fmt aligns them. */
+export function lambdaEnvironment(project: Pick<ProjectConfig, 'tracer'>): string[] {
+  const variables: [string, string][] = [['LOG_LEVEL', 'var.log_level']];
+  // The X-Ray SDK's own setting: a traced call outside an invocation logs instead of throwing.
+  if (project.tracer === 'xray-sdk') variables.push(['AWS_XRAY_CONTEXT_MISSING', '"LOG_ERROR"']);
+  const width = Math.max(...variables.map(([name]) => name.length));
+  return variables.map(([name, value]) => `${name.padEnd(width)} = ${value}`);
+}
+
 /** The generated package.json: versions from dependency-versions, never "latest". */
 export function packageJsonFor(project: ProjectConfig): Record<string, unknown> {
   return {
@@ -64,7 +75,7 @@ export function packageJsonFor(project: ProjectConfig): Record<string, unknown> 
       // Terraform's own tests (terraform/tests/): a mock AWS provider, plans only.
       'test:infra': 'npm run build && terraform -chdir=terraform init -backend=false -input=false && terraform -chdir=terraform test',
     },
-    dependencies: project.versions.dependencies,
+    dependencies: sortedByName({ ...project.versions.dependencies, ...project.versions.tracers[project.tracer] }),
     devDependencies: project.versions.devDependencies,
   };
 }
