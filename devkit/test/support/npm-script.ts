@@ -58,11 +58,11 @@ export interface RunningScript {
   stop(): Promise<void>;
 }
 
-/** `npm run <script> -- <args>`, left running (a server); stop() ends it and its children. */
-export async function startScript(script: string, args: string[], env: Record<string, string> = {}): Promise<RunningScript> {
+/** `npm run <script> -- <args>` in the test project or the project at `cwd`, left running (a server); stop() ends it and its children. */
+export async function startScript(script: string, args: string[], env: Record<string, string> = {}, { cwd = projectRoot } = {}): Promise<RunningScript> {
   // Its own process group, so that stop() reaches node behind npm and sh.
   const child: ChildProcess = spawn('npm', ['run', '--silent', script, '--', ...args], {
-    cwd: projectRoot,
+    cwd,
     env: scriptEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
