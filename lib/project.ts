@@ -1,5 +1,5 @@
 // What a project and an endpoint look like, from the user's answers: the one place to read it.
-import type { EndpointConfig, HttpMethod, ProjectAnswers, ProjectConfig, Versions } from './config.js';
+import type { EndpointConfig, HttpMethod, ProjectAnswers, ProjectConfig, Tracer, Versions } from './config.js';
 import { DEFAULT_RULE_PRIORITY } from './config.js';
 import { functionName, projectNames, samplingRuleName } from './names.js';
 import { parsePath } from './validate.js';
@@ -44,6 +44,9 @@ export function endpointConfig(project: Pick<ProjectConfig, 'names'>, answers: E
     },
   };
 }
+
+/** Each tracer in the user's words. */
+export const TRACER_NAMES: Record<Tracer, string> = { 'xray-sdk': 'X-Ray SDK', otel: 'OpenTelemetry' };
 
 const sortedByName = (record: Record<string, string>) => Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
 

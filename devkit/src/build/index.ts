@@ -66,6 +66,15 @@ function stub(part: XRayPart, file: string): string {
   return `${fail}\nmodule.exports = ${value};\n`;
 }
 
+/**
+ * In Lambda the SDK sends each subsegment through a UDP socket it creates and closes for that send
+ * (SegmentEmitter.disableReusableSocket in its Lambda setup): about a fifth of the SDK's cost per warm invocation
+ * (bench/NOTES.md, figure 5). The bundles keep its one reusable socket instead, unref'd as the SDK makes it
+ * everywhere else, as ADOT's UDP exporter does in Lambda.
+ */
+const LAMBDA_SETUP = /[\\/]aws-xray-sdk-core[\\/]dist[\\/]lib[\\/]env[\\/]aws_lambda\.js$/;
+const TEMPORARY_SOCKETS = 'SegmentEmitter.disableReusableSocket();';
+
 /** The esbuild plugin: cls-hooked swapped for the AsyncLocalStorage context, the parts in `leftOut` stubbed. */
 export function tracingPlugin(leftOut: readonly XRayPart[]): Plugin {
   const stubbed = new Map(leftOut.flatMap((part) => part.files.map((file) => [file, part] as const)));
@@ -73,6 +82,10 @@ export function tracingPlugin(leftOut: readonly XRayPart[]): Plugin {
     name: 'traced-api-xray',
     setup(b) {
       b.onResolve({ filter: /^cls-hooked(\/context)?$/ }, () => ({ path: XRAY_CONTEXT_MODULE }));
+      b.onLoad({ filter: LAMBDA_SETUP }, async (args) => ({
+        contents: (await readFile(args.path, 'utf8')).replace(TEMPORARY_SOCKETS, '// (traced-api-devkit: the reusable socket is kept)'),
+        loader: 'js',
+      }));
       b.onLoad({ filter: SDK_FILE }, (args) => {
         const file = sdkFileOf(args.path)!;
         const part = stubbed.get(file);
