@@ -414,12 +414,14 @@ async function figureHandlers(project, variants, sns, daemon) {
   const o = await warmRun(['otel', 'untraced'], { lambdaFor, daemon, rounds: warmRounds, perRound });
   // Node 24 (the nodejs24.x runtime) keeps AsyncLocalStorage in async context frames, without hooks: Node 22 with the flag.
   const frames = await warmRun(['traced', 'untraced'], { lambdaFor, daemon, rounds: quick ? 2 : 6, perRound, execArgv: ['--experimental-async-context-frame'] });
+  const otelFrames = await warmRun(['otel', 'untraced'], { lambdaFor, daemon, rounds: quick ? 2 : 6, perRound, execArgv: ['--experimental-async-context-frame'] });
   report({
     id: 5, title: 'Warm invocation overhead (per invocation, traced / untraced, local SNS endpoint and UDP daemon; xray-sdk and otel)',
     value: `xray-sdk ${x(w.ratio)}, otel ${x(o.ratio)}`, target: 'each <= 1.15x', met: w.ratio <= 1.15 && o.ratio <= 1.15,
     detail:
       `otel: ${o.otel.toFixed(2)} ms, untraced ${o.untraced.toFixed(2)} ms per invocation (its own alternating rounds), CPU ${o.cpu.otel.toFixed(2)} / ${o.cpu.untraced.toFixed(2)} ms ` +
-      `(${x(o.cpu.otel / o.cpu.untraced)}), ${o.subsegments} SNS calls recorded for ${warmRounds * perRound} invocations; xray-sdk: ` +
+      `(${x(o.cpu.otel / o.cpu.untraced)}), ${o.subsegments} SNS calls recorded for ${warmRounds * perRound} invocations, ` +
+      `with --experimental-async-context-frame ${x(otelFrames.ratio)} (${otelFrames.otel.toFixed(2)} / ${otelFrames.untraced.toFixed(2)} ms); xray-sdk: ` +
       `traced ${w.traced.toFixed(2)} ms, untraced ${w.untraced.toFixed(2)} ms per invocation ` +
       `(medians of ${warmRounds} alternating rounds of ${perRound}); CPU time per invocation: traced ${w.cpu.traced.toFixed(2)} ms, untraced ${w.cpu.untraced.toFixed(2)} ms ` +
       `(${x(w.cpu.traced / w.cpu.untraced)}); the daemon received ${w.subsegments} SNS subsegments for ${warmRounds * perRound} traced invocations; ` +

@@ -1,6 +1,7 @@
 // Sends finished spans to the X-Ray daemon that Lambda runs beside the function, over UDP as ADOT does: each
 // datagram is the daemon's header line, then T1S and the base64 of an OTLP ExportTraceServiceRequest.
 import { createSocket } from 'node:dgram';
+import { diag } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
@@ -36,17 +37,14 @@ export class XRayUdpSpanExporter implements SpanExporter {
     this.socket.unref();
   }
 
+  /** Done once the datagrams are handed to the socket, as ADOT's exporter is: the invocation does not wait for the send. */
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
-    const pending = datagrams(spans);
-    let left = pending.length;
-    let failed = false;
-    if (left === 0) return done({ code: ExportResultCode.SUCCESS });
-    for (const datagram of pending) {
+    for (const datagram of datagrams(spans)) {
       this.socket.send(datagram, this.port, this.host, (error) => {
-        failed ||= Boolean(error);
-        if (--left === 0) done({ code: failed ? ExportResultCode.FAILED : ExportResultCode.SUCCESS });
+        if (error) diag.error(`X-Ray daemon at ${this.host}:${this.port}: ${error.message}`);
       });
     }
+    done({ code: ExportResultCode.SUCCESS });
   }
 
   async shutdown(): Promise<void> {
