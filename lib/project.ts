@@ -59,6 +59,11 @@ export function lambdaEnvironment(project: Pick<ProjectConfig, 'tracer'>): strin
   return variables.map(([name, value]) => `${name.padEnd(width)} = ${value}`);
 }
 
+/** What the project's templates receive beside the project: values derived from it, computed here, not in a template. */
+export function projectTemplateData(project: ProjectConfig) {
+  return { ...project, lambdaEnvironment: lambdaEnvironment(project), tracerName: TRACER_NAMES[project.tracer] };
+}
+
 /** The generated package.json: versions from dependency-versions, never "latest". */
 export function packageJsonFor(project: ProjectConfig): Record<string, unknown> {
   return {

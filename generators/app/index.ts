@@ -9,7 +9,7 @@ import type { ProjectAnswers, ProjectConfig } from '../../lib/config.js';
 import { InputError } from '../../lib/errors.js';
 import { escapeTerraformTemplate } from '../../lib/openapi.js';
 import { appOptions, type AppValues } from '../../lib/options.js';
-import { lambdaEnvironment, packageJsonFor, projectConfig, TRACER_NAMES } from '../../lib/project.js';
+import { packageJsonFor, projectConfig, projectTemplateData, TRACER_NAMES } from '../../lib/project.js';
 import { DEFAULT_EXPECTED_RPS, describeEstimate, estimateRule, samplingWarnings } from '../../lib/sampling.js';
 import { loadVersions, templatesRoot } from '../../lib/versions.js';
 import { gather, isDryRun, optionValue, pendingFiles, refuseUnknownOptions, registerOptions } from '../../lib/yeoman.js';
@@ -75,7 +75,7 @@ export default class AppGenerator extends Generator {
   }
 
   writing() {
-    const data = { ...this.project, estimate: this.apiEstimate(), exampleOperationId: EXAMPLE_ENDPOINT.name, lambdaEnvironment: lambdaEnvironment(this.project), tracerName: TRACER_NAMES[this.project.tracer] };
+    const data = { ...projectTemplateData(this.project), estimate: this.apiEstimate(), exampleOperationId: EXAMPLE_ENDPOINT.name };
     for (const file of projectFiles(this.project)) {
       // Only .ejs files are templates: the others are copied as they are, without an EJS pass.
       if (file.template.endsWith('.ejs')) this.renderTemplate(file.template, file.target, data);
