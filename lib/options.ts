@@ -1,6 +1,6 @@
 // Declarative options: each is stated once (name, type, description, default, how it is parsed),
 // and both the generators' --help and their prompts are built from that statement.
-import { HTTP_METHODS, RUNTIMES, TRACERS, TRACING_MODES } from './config.js';
+import { AUTH_TYPES, HTTP_METHODS, RUNTIMES, TRACERS, TRACING_MODES } from './config.js';
 import { InputError } from './errors.js';
 import { estimateRule } from './sampling.js';
 import * as parse from './validate.js';
@@ -21,13 +21,13 @@ export interface OptionSpec<Values> {
   yesDefault?: unknown;
   message: string | ((values: Partial<Values>) => string);
   choices?: readonly string[];
-  /** One line on each choice, shown beside it when asked. */
-  choiceLines?: Record<string, string>;
-  /** The value a project written before this option existed has (its .yo-rc.json lacks the key). */
-  storedDefault?: unknown;
+  /** A line saying what each choice means, shown beside it when asked. */
+  choiceMeanings?: Record<string, string>;
   /** Also a positional argument of the command. */
   argument?: boolean;
   parse: (value: unknown) => unknown;
+  /** What a .yo-rc.json written before this option existed means by leaving it out. */
+  storedDefault?: unknown;
 }
 
 export interface AppValues {
@@ -42,6 +42,7 @@ export interface AppValues {
   reservoir: number;
   fixedRate: number;
   sns: boolean;
+  auth: string;
 }
 
 export interface EndpointValues {
@@ -53,7 +54,16 @@ export interface EndpointValues {
   fixedRate: number;
   priority: number;
   publish: boolean;
+  auth: string;
 }
+
+/** What each kind of auth means, in a line: shown where the choice is made. */
+export const AUTH_MEANINGS: Record<(typeof AUTH_TYPES)[number], string> = {
+  none: 'anyone who has the URL may call it',
+  'api-key': 'callers send an API key in the x-api-key header (Terraform makes the key and a usage plan with throttling and a quota)',
+  iam: 'callers sign requests with AWS credentials (SigV4) allowed execute-api:Invoke (Terraform outputs that policy)',
+};
+const authDescription = AUTH_TYPES.map((auth) => `${auth}: ${AUTH_MEANINGS[auth]}`).join('; ');
 
 /** What a few fixed rates would record and cost, so a user sees what a rate means before choosing it. */
 function rateChoices(expectedRps: number, reservoir: number): string {
@@ -95,7 +105,7 @@ export const appOptions: OptionSpec<AppValues>[] = [
   {
     name: 'tracer', key: 'tracer', type: 'string', description: `How the functions are traced: ${TRACERS.join(' or ')}`,
     defaultText: 'xray-sdk', default: () => 'xray-sdk', message: 'How should the functions be traced?', choices: TRACERS,
-    choiceLines: {
+    choiceMeanings: {
       'xray-sdk': 'the AWS X-Ray SDK (aws-xray-sdk-core): the article\'s way; in maintenance mode at AWS since 2026-02-25',
       otel: 'OpenTelemetry (AWS\'s recommended path): the same traces through the Lambda X-Ray daemon; safe with concurrent invocations',
     },
@@ -131,6 +141,11 @@ export const appOptions: OptionSpec<AppValues>[] = [
     name: 'sns', key: 'sns', type: 'boolean',
     description: 'An SNS topic that handlers publish to through an X-Ray captured client; --no-sns leaves it out',
     defaultText: 'on', default: () => true, message: 'Add an SNS topic that handlers publish to?', parse: bool('SNS'),
+  },
+  {
+    name: 'auth', key: 'auth', type: 'string', description: `Who may call the API, as API Gateway enforces it. ${authDescription}`,
+    defaultText: 'none', default: () => 'none', choices: AUTH_TYPES, storedDefault: 'none',
+    choiceMeanings: AUTH_MEANINGS, message: 'Who may call the API?', parse: parse.parseAuth,
   },
 ];
 
@@ -180,6 +195,11 @@ export const endpointOptions: OptionSpec<EndpointValues>[] = [
     description: "The handler publishes to the project's SNS topic; --no-publish for one that does not",
     defaultText: 'on when the project has SNS', default: () => undefined,
     message: "Should the handler publish an event to the project's SNS topic?", parse: bool('Publish'),
+  },
+  {
+    name: 'auth', key: 'auth', type: 'string', description: `Who may call this endpoint. ${authDescription}`,
+    defaultText: "the project's (--auth of new)", default: () => undefined, choices: AUTH_TYPES,
+    choiceMeanings: AUTH_MEANINGS, message: 'Who may call this endpoint?', parse: parse.parseAuth,
   },
 ];
 
@@ -322,7 +342,10 @@ export function questionFor(spec: OptionSpec<any>, defaultValue: unknown, values
   };
   if (spec.type === 'boolean') return { type: 'confirm', name: spec.key, message, default: defaultValue ?? true };
   if (spec.choices) {
-    const choices = spec.choices.map((value) => (spec.choiceLines?.[value] ? { name: `${value}: ${spec.choiceLines[value]}`, value } : value));
+    const meanings = spec.choiceMeanings;
+    const choices = spec.choices.map((choice) => (meanings?.[choice] ? { name: `${choice}: ${meanings[choice]}`, value: choice } : choice));
+  /** The value a project written before this option existed has (its .yo-rc.json lacks the key). */
+  storedDefault?: unknown;
     return { type: 'select', name: spec.key, message, choices, default: defaultValue };
   }
   return { type: 'input', name: spec.key, message, default: defaultValue === undefined ? undefined : String(defaultValue), validate };
