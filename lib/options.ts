@@ -344,8 +344,6 @@ export function questionFor(spec: OptionSpec<any>, defaultValue: unknown, values
   if (spec.choices) {
     const meanings = spec.choiceMeanings;
     const choices = spec.choices.map((choice) => (meanings?.[choice] ? { name: `${choice}: ${meanings[choice]}`, value: choice } : choice));
-  /** The value a project written before this option existed has (its .yo-rc.json lacks the key). */
-  storedDefault?: unknown;
     return { type: 'select', name: spec.key, message, choices, default: defaultValue };
   }
   return { type: 'input', name: spec.key, message, default: defaultValue === undefined ? undefined : String(defaultValue), validate };
