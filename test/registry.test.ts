@@ -192,6 +192,7 @@ describe.skipIf(!verdaccio)('released through a registry, as users get it', () =
     await term.answer('AWS region', 'eu-west-1');
     await term.answer('API Gateway stage name', 'Enter');
     await term.answer('Lambda runtime', 'Enter');
+    await term.answer('How should the functions be traced?', 'Enter');
     await term.answer('Lambda tracing mode', 'Enter');
     await term.answer('Turn on X-Ray tracing on the API Gateway stage?', 'Enter');
     await term.answer('Default sampling rule: reservoir', 'Enter');
