@@ -22,10 +22,16 @@ export interface Versions {
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
   terraform: {
+    /** The Terraform CLI the project's workflows install. */
+    cli: string;
     required_version: string;
     providers: Record<string, { source: string; version: string }>;
+    /** The providers of a root that turns on Transaction Search (its resources need a newer AWS provider). */
+    transaction_search_providers: Record<string, { source: string; version: string }>;
   };
   node: string;
+  /** The GitHub Actions the project's workflows use, each pinned to a full commit SHA. */
+  github_actions: Record<string, { sha: string; version: string }>;
 }
 
 /** What the user answered for the project; stored in .yo-rc.json. */
@@ -40,6 +46,8 @@ export interface ProjectAnswers {
   reservoir: number;
   fixedRate: number;
   sns: boolean;
+  /** terraform/bootstrap turns on CloudWatch Transaction Search. */
+  transactionSearch: boolean;
 }
 
 export interface ProjectNames {

@@ -39,6 +39,14 @@ export function projectNames(projectName: string, stage: string) {
   };
 }
 
+/**
+ * The state bucket's name before its account and region (<prefix>-<account id>-<region>, at most 60 characters
+ * of S3's 63): bucket names are global, so the account id makes it unique.
+ */
+export function stateBucketPrefix(projectName: string): string {
+  return `${projectName.slice(0, 24)}-tfstate`;
+}
+
 function pascal(word: string): string {
   return word
     .split(/[^A-Za-z0-9]+/)

@@ -37,6 +37,7 @@ export interface AppValues {
   reservoir: number;
   fixedRate: number;
   sns: boolean;
+  transactionSearch: boolean;
 }
 
 export interface EndpointValues {
@@ -117,6 +118,13 @@ export const appOptions: OptionSpec<AppValues>[] = [
     name: 'sns', key: 'sns', type: 'boolean',
     description: 'An SNS topic that handlers publish to through an X-Ray captured client; --no-sns leaves it out',
     defaultText: 'on', default: () => true, message: 'Add an SNS topic that handlers publish to?', parse: bool('SNS'),
+  },
+  {
+    name: 'transaction-search', key: 'transactionSearch', type: 'boolean',
+    description: 'The bootstrap turns on CloudWatch Transaction Search in the account and region (segments to CloudWatch Logs, a share indexed); needs AWS provider >= 6.46',
+    defaultText: 'off', default: () => false,
+    message: 'Turn on CloudWatch Transaction Search in the account and region (from terraform/bootstrap; needs AWS provider 6)?',
+    parse: bool('Transaction Search'),
   },
 ];
 

@@ -1,7 +1,7 @@
 // What a project and an endpoint look like, from the user's answers: the one place to read it.
 import type { EndpointConfig, HttpMethod, ProjectAnswers, ProjectConfig, Versions } from './config.js';
 import { DEFAULT_RULE_PRIORITY } from './config.js';
-import { functionName, projectNames, samplingRuleName } from './names.js';
+import { functionName, projectNames, samplingRuleName, stateBucketPrefix } from './names.js';
 import { parsePath } from './validate.js';
 
 export const CONFIG_KEY = 'generator-traced-api';
@@ -13,6 +13,22 @@ export function projectConfig(answers: ProjectAnswers, versions: Versions): Proj
     defaultRulePriority: DEFAULT_RULE_PRIORITY,
     versions,
   };
+}
+
+/** What terraform/bootstrap and the stages' backend files are written with. */
+export function bootstrapTerraform(project: Pick<ProjectConfig, 'name' | 'region' | 'transactionSearch' | 'versions'>) {
+  const prefix = stateBucketPrefix(project.name);
+  return {
+    providers: project.transactionSearch ? project.versions.terraform.transaction_search_providers : project.versions.terraform.providers,
+    stateBucketPrefix: prefix,
+    // The bootstrap's state_bucket output, but for the account id, which only AWS knows.
+    stateBucket: `${prefix}-ACCOUNT_ID-${project.region}`,
+  };
+}
+
+/** Each action a workflow uses, as `uses:` takes it: pinned to a commit, its version in a comment. */
+export function pinnedActions(versions: Pick<Versions, 'github_actions'>): Record<string, string> {
+  return Object.fromEntries(Object.entries(versions.github_actions).map(([action, { sha, version }]) => [action, `${action}@${sha} # ${version}`]));
 }
 
 export interface EndpointAnswers {
@@ -60,7 +76,10 @@ export function packageJsonFor(project: ProjectConfig): Record<string, unknown> 
       test: 'npm run build && vitest run',
       dev: 'traced-api-devkit dev',
       traces: 'traced-api-devkit traces',
-      deploy: 'npm run build && terraform -chdir=terraform init && terraform -chdir=terraform apply',
+      // --stage <name> (default: the stage the project was made with): the stage's backend and values files.
+      plan: 'npm run build && traced-api-devkit plan',
+      deploy: 'npm run build && traced-api-devkit deploy',
+      destroy: 'npm run build && traced-api-devkit destroy',
       // Terraform's own tests (terraform/tests/): a mock AWS provider, plans only.
       'test:infra': 'npm run build && terraform -chdir=terraform init -backend=false -input=false && terraform -chdir=terraform test',
     },

@@ -11,13 +11,18 @@ export interface TemplateFile {
   target: string;
 }
 
-/** Files written from one template or another, as the project has SNS or not. */
-const SNS_VARIANTS: { target: string; sns: string; noSns?: string }[] = [
-  { target: 'test/tracing.test.ts', sns: 'project/test/tracing.test.ts.ejs', noSns: 'project/test/tracing-no-sns.test.ts.ejs' },
+/** Files written from one template or another (or only), as a choice of the project is on or off. */
+const VARIANTS: { target: string; when: (project: ProjectConfig) => boolean; on: string; off?: string }[] = [
+  { target: 'test/tracing.test.ts', when: (project) => project.sns, on: 'project/test/tracing.test.ts.ejs', off: 'project/test/tracing-no-sns.test.ts.ejs' },
   // A project without SNS has no SNS client.
-  { target: 'src/lib/sns.ts', sns: 'project/src/lib/sns.ts' },
+  { target: 'src/lib/sns.ts', when: (project) => project.sns, on: 'project/src/lib/sns.ts' },
+  // Its resources need AWS provider 6: only a project that chose it has them.
+  { target: 'terraform/bootstrap/transaction-search.tf', when: (project) => project.transactionSearch, on: 'terraform/bootstrap/transaction-search.tf' },
 ];
-const VARIANT_TEMPLATES = new Set(SNS_VARIANTS.flatMap((variant) => [variant.sns, variant.noSns ?? []].flat()));
+const VARIANT_TEMPLATES = new Set(VARIANTS.flatMap((variant) => [variant.on, variant.off ?? []].flat()));
+
+/** The stage's own files (terraform/stages/stage.*) are named after the stage the project is made with. */
+const STAGE_FILE = /^terraform\/stages\/stage\./;
 
 function walk(folder: string): string[] {
   return readdirSync(`${templatesRoot}/${folder}`, { recursive: true, withFileTypes: true })
@@ -47,10 +52,11 @@ export function projectFiles(project: ProjectConfig): TemplateFile[] {
     .map((template) => {
       const [folder, ...rest] = template.split('/');
       const relative = targetName(rest.join('/'));
-      return { template, target: folder === 'project' ? relative : `${folder}/${relative}` };
+      const target = folder === 'project' ? relative : `${folder}/${relative}`;
+      return { template, target: target.replace(STAGE_FILE, `terraform/stages/${project.stage}.`) };
     });
-  for (const variant of SNS_VARIANTS) {
-    const template = project.sns ? variant.sns : variant.noSns;
+  for (const variant of VARIANTS) {
+    const template = variant.when(project) ? variant.on : variant.off;
     if (template) files.push({ template, target: variant.target });
   }
   return files;

@@ -9,7 +9,7 @@ import type { ProjectAnswers, ProjectConfig } from '../../lib/config.js';
 import { InputError } from '../../lib/errors.js';
 import { escapeTerraformTemplate } from '../../lib/openapi.js';
 import { appOptions, type AppValues } from '../../lib/options.js';
-import { packageJsonFor, projectConfig } from '../../lib/project.js';
+import { bootstrapTerraform, packageJsonFor, pinnedActions, projectConfig } from '../../lib/project.js';
 import { DEFAULT_EXPECTED_RPS, describeEstimate, estimateRule, samplingWarnings } from '../../lib/sampling.js';
 import { loadVersions, templatesRoot } from '../../lib/versions.js';
 import { gather, isDryRun, optionValue, pendingFiles, refuseUnknownOptions, registerOptions } from '../../lib/yeoman.js';
@@ -75,7 +75,13 @@ export default class AppGenerator extends Generator {
   }
 
   writing() {
-    const data = { ...this.project, estimate: this.apiEstimate(), exampleOperationId: EXAMPLE_ENDPOINT.name };
+    const data = {
+      ...this.project,
+      estimate: this.apiEstimate(),
+      exampleOperationId: EXAMPLE_ENDPOINT.name,
+      bootstrap: bootstrapTerraform(this.project),
+      actions: pinnedActions(this.project.versions),
+    };
     for (const file of projectFiles(this.project)) {
       // Only .ejs files are templates: the others are copied as they are, without an EJS pass.
       if (file.template.endsWith('.ejs')) this.renderTemplate(file.template, file.target, data);
@@ -122,7 +128,7 @@ export default class AppGenerator extends Generator {
       `  cd ${this.project.name}`,
       ...(optionValue(this, 'skip-install') ? ['  npm install'] : []),
       '  npm run build && npm test',
-      '  npm run deploy                     # terraform init + apply in terraform/',
+      `  npm run deploy -- --stage ${this.project.stage}          # after the bootstrap: see the README, "First deploy"`,
       '  yo traced-api:endpoint GET /orders/{orderId}   # or: traced-api endpoint GET /orders/{orderId}',
       '',
     ];
