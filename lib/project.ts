@@ -76,6 +76,8 @@ export function packageJsonFor(project: ProjectConfig): Record<string, unknown> 
       test: 'npm run build && vitest run',
       dev: 'traced-api-devkit dev',
       traces: 'traced-api-devkit traces',
+      // Once per account and region: the state bucket, API Gateway's CloudWatch role, the CI roles.
+      bootstrap: 'traced-api-devkit bootstrap',
       // --stage <name> (default: the stage the project was made with): the stage's backend and values files.
       plan: 'npm run build && traced-api-devkit plan',
       deploy: 'npm run build && traced-api-devkit deploy',
