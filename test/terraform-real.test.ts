@@ -137,23 +137,34 @@ describe.skipIf(missing.length > 0)('Terraform on generated projects (real terra
     console.log(`terraform init of the four projects and ${bootstrapped.length} bootstraps: ${seconds(started)}`);
   }, 300_000);
 
-  it.concurrent.each(['default', 'variant', 'nested', 'transactionSearch'])('the %s project validates, is formatted as terraform fmt leaves it, and passes its own Terraform tests', async (name) => {
+  // One project a test, at most three terraform processes at once; each project's bootstrap after its stage root.
+  it.concurrent.each(['default', 'variant', 'nested'])('the %s project validates, is formatted as terraform fmt leaves it, and passes its own Terraform tests (its bootstrap root too)', async (name) => {
     const project = projects[name]!;
     const started = performance.now();
     await mustPass(project, 'validate');
     await mustPass(project, 'fmt', '-check', '-recursive');
     const output = await mustPass(project, 'test');
     expect(output).toMatch(/Success! 3 passed, 0 failed\./);
+    if (bootstrapped.includes(name)) {
+      await mustPass(project, BOOTSTRAP, 'validate');
+      await mustPass(project, BOOTSTRAP, 'fmt', '-check', '-recursive');
+      expect(await mustPass(project, BOOTSTRAP, 'test')).toMatch(/Success! 3 passed, 0 failed\./);
+    }
     console.log(`${name}: validate + fmt + test in ${seconds(started)}`);
-  });
+  }, 400_000);
 
-  it.concurrent.each(bootstrapped)("the %s project's bootstrap root validates, is formatted as terraform fmt leaves it, and passes its own Terraform tests", async (name) => {
-    const project = projects[name]!;
-    await mustPass(project, BOOTSTRAP, 'validate');
+  // Transaction Search changes only the bootstrap: the stage root is the default's, validated and formatted here;
+  // its bootstrap (AWS provider >= 6.46) runs where the mirror holds provider 6.
+  it('the --transaction-search project validates and is formatted as terraform fmt leaves it (its bootstrap where the mirror allows)', async () => {
+    const project = projects.transactionSearch!;
+    await mustPass(project, 'validate');
+    await mustPass(project, 'fmt', '-check', '-recursive');
     await mustPass(project, BOOTSTRAP, 'fmt', '-check', '-recursive');
-    const output = await mustPass(project, BOOTSTRAP, 'test');
-    expect(output).toMatch(/Success! 3 passed, 0 failed\./);
-  });
+    if (bootstrapped.includes('transactionSearch')) {
+      await mustPass(project, BOOTSTRAP, 'validate');
+      expect(await mustPass(project, BOOTSTRAP, 'test')).toMatch(/Success! 3 passed, 0 failed\./);
+    }
+  }, 400_000);
 
   it("the bootstrap's Terraform tests fail on each planted fault", async () => {
     const faults: Fault[] = [

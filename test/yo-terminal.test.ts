@@ -61,6 +61,7 @@ describe.skipIf(!hasTmux || !reachable)('yo traced-api in a terminal', () => {
       await answer('Default sampling rule: reservoir', '2');
       await answer('Default sampling rule: fixed rate', '10%');
       await answer('Add an SNS topic', 'Enter');
+      await answer('Turn on CloudWatch Transaction Search', 'Enter');
       const shown = await waitFor(/EXIT:\d+/, 60_000);
       expect(shown).toContain('EXIT:0');
       expect(shown).toContain('Created term-api/');
@@ -74,7 +75,7 @@ describe.skipIf(!hasTmux || !reachable)('yo traced-api in a terminal', () => {
     expect(existsSync(join(project, 'src/handlers/createOrder.ts'))).toBe(true);
     expect(JSON.parse(readFileSync(join(project, '.yo-rc.json'), 'utf8'))['generator-traced-api']).toMatchObject({
       name: 'term-api', description: 'Orders from a terminal', region: 'us-east-1', stage: 'qa',
-      tracingMode: 'PassThrough', apiTracing: true, reservoir: 2, fixedRate: 0.1, sns: true,
+      tracingMode: 'PassThrough', apiTracing: true, reservoir: 2, fixedRate: 0.1, sns: true, transactionSearch: false,
     });
   });
 });
