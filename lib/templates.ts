@@ -18,6 +18,7 @@ const VARIANTS: { target: string; when: (project: ProjectConfig) => boolean; on:
   { target: 'src/lib/sns.ts', when: (project) => project.sns, on: 'project/src/lib/sns.ts' },
   // Its resources need AWS provider 6: only a project that chose it has them.
   { target: 'terraform/bootstrap/transaction-search.tf', when: (project) => project.transactionSearch, on: 'terraform/bootstrap/transaction-search.tf' },
+  { target: 'terraform/bootstrap/tests/transaction-search.tftest.hcl', when: (project) => project.transactionSearch, on: 'terraform/bootstrap/tests/transaction-search.tftest.hcl' },
 ];
 const VARIANT_TEMPLATES = new Set(VARIANTS.flatMap((variant) => [variant.on, variant.off ?? []].flat()));
 

@@ -86,7 +86,7 @@ describe('a generated project, end to end', () => {
     npm(installed, 'run', 'typecheck');
     const output = npm(installed, 'test');
     expect(zips(), 'npm test builds again: same sources, same zips').toEqual(first);
-    for (const file of ['tracing', 'routes', 'sampling-rules', 'handlers/createOrder', 'handlers/getOrdersByOrderIdItems', 'handlers/deleteOrdersByOrderId']) {
+    for (const file of ['tracing', 'routes', 'sampling-rules', 'workflows', 'handlers/createOrder', 'handlers/getOrdersByOrderIdItems', 'handlers/deleteOrdersByOrderId']) {
       expect(output, `the project's ${file} tests ran`).toMatch(new RegExp(`test/${file}\\.test\\.ts`));
     }
     expect(output).toMatch(/Tests\s+\d+ passed/);

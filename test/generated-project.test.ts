@@ -60,9 +60,13 @@ describe('stages, the bootstrap and Transaction Search', () => {
     expect(search.resource.aws_xray_trace_segment_destination.this[0].destination).toBe('CloudWatchLogs');
     expect(search.resource.aws_xray_indexing_rule.default[0].rule[0].probabilistic[0].desired_sampling_percentage).toBe('${var.transaction_search_indexing_percentage}');
     expect(read(project, 'README.md')).toContain('`transactionSearch` is `true`');
+    // Its Terraform test parses (it runs where the mirror holds provider 6: test/terraform-real.test.ts).
+    const searchTest = await parseHcl('transaction-search.tftest.hcl', read(project, 'terraform/bootstrap/tests/transaction-search.tftest.hcl'));
+    expect(Object.keys(searchTest.run)).toEqual(['turns_transaction_search_on', 'refuses_a_share_over_100']);
 
     const plain = (await generateApp('orders-api', { yes: true })).project;
     expect(existsSync(join(plain, 'terraform/bootstrap/transaction-search.tf'))).toBe(false);
+    expect(existsSync(join(plain, 'terraform/bootstrap/tests/transaction-search.tftest.hcl'))).toBe(false);
     expect((await parseHcl('versions.tf', read(plain, 'terraform/bootstrap/versions.tf'))).terraform[0].required_providers[0].aws.version).toBe('>= 5.100, < 7.0');
     expect(read(plain, 'terraform/bootstrap/variables.tf')).toContain('default     = ["dev"]');
     const pkg = JSON.parse(read(plain, 'package.json'));

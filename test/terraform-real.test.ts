@@ -162,7 +162,7 @@ describe.skipIf(missing.length > 0)('Terraform on generated projects (real terra
     await mustPass(project, BOOTSTRAP, 'fmt', '-check', '-recursive');
     if (bootstrapped.includes('transactionSearch')) {
       await mustPass(project, BOOTSTRAP, 'validate');
-      expect(await mustPass(project, BOOTSTRAP, 'test')).toMatch(/Success! 3 passed, 0 failed\./);
+      expect(await mustPass(project, BOOTSTRAP, 'test')).toMatch(/Success! 5 passed, 0 failed\./);
     }
   }, 400_000);
 

@@ -4,12 +4,12 @@ output "state_bucket" {
 }
 
 output "ci_plan_role_arn" {
-  description = "Role the pull request workflow assumes to plan each stage: the repository variable AWS_PLAN_ROLE_ARN"
+  description = "Role the pull request workflow assumes to plan each stage: the repository secret AWS_PLAN_ROLE_ARN"
   value       = aws_iam_role.ci["plan"].arn
 }
 
 output "ci_deploy_role_arn" {
-  description = "Role the deploy job assumes in its GitHub environment: that environment's variable AWS_DEPLOY_ROLE_ARN"
+  description = "Role the deploy job assumes in its GitHub environment: that environment's secret AWS_DEPLOY_ROLE_ARN"
   value       = aws_iam_role.ci["deploy"].arn
 }
 
