@@ -1,5 +1,5 @@
 // What a project and an endpoint look like, from the user's answers: the one place to read it.
-import type { EndpointConfig, HttpMethod, ProjectAnswers, ProjectConfig, Versions } from './config.js';
+import type { Auth, EndpointConfig, HttpMethod, ProjectAnswers, ProjectConfig, Versions } from './config.js';
 import { DEFAULT_RULE_PRIORITY } from './config.js';
 import { functionName, projectNames, samplingRuleName, stateBucketPrefix } from './names.js';
 import { parsePath } from './validate.js';
@@ -39,6 +39,7 @@ export interface EndpointAnswers {
   reservoir: number;
   fixedRate: number;
   priority: number;
+  auth: Auth;
   /** The generator chose the priority (recorded, so that it may renumber it later). */
   priorityChosenByGenerator?: boolean;
 }
@@ -58,6 +59,7 @@ export function endpointConfig(project: Pick<ProjectConfig, 'names'>, answers: E
       reservoirSize: answers.reservoir,
       fixedRate: answers.fixedRate,
     },
+    auth: answers.auth,
   };
 }
 
@@ -76,6 +78,8 @@ export function packageJsonFor(project: ProjectConfig): Record<string, unknown> 
       test: 'npm run build && vitest run',
       dev: 'traced-api-devkit dev',
       traces: 'traced-api-devkit traces',
+      // After a deploy: every route answers and its trace reaches X-Ray whole.
+      verify: 'traced-api-devkit verify',
       // Once per account and region: the state bucket, API Gateway's CloudWatch role, the CI roles.
       bootstrap: 'traced-api-devkit bootstrap',
       // --stage <name> (default: the stage the project was made with): the stage's backend and values files.

@@ -110,7 +110,14 @@ export class TraceStore {
 
   /** The timelines of the traces whose requests are done. */
   doneTimelines(): TraceTimeline[] {
-    return [...this.traces.entries()].filter(([, trace]) => trace.request?.done).map(([id, trace]) => buildTimeline(id, trace.documents));
+    return this.doneTraces().map((trace) => trace.timeline);
+  }
+
+  /** The traces whose requests are done, with their documents. */
+  doneTraces(): { id: string; documents: SegmentDocument[]; timeline: TraceTimeline }[] {
+    return [...this.traces.entries()]
+      .filter(([, trace]) => trace.request?.done)
+      .map(([id, trace]) => ({ id, documents: [...trace.documents], timeline: buildTimeline(id, trace.documents) }));
   }
 
   /** Waits for the handler's subsegments: the SDK sends each over UDP as it closes, just before the response. */
