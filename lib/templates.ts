@@ -1,7 +1,7 @@
 // Which template renders to which file: the generator picks variant files here, so templates keep
 // to loops and interpolation.
 import { readdirSync } from 'node:fs';
-import type { EndpointConfig, ProjectConfig } from './config.js';
+import type { EndpointConfig, ProjectConfig, Tracer } from './config.js';
 import { templatesRoot } from './versions.js';
 
 export interface TemplateFile {
@@ -11,16 +11,39 @@ export interface TemplateFile {
   target: string;
 }
 
-/** Files written from one template or another (or only), as a choice of the project is on or off. */
-const VARIANTS: { target: string; when: (project: ProjectConfig) => boolean; on: string; off?: string }[] = [
-  { target: 'test/tracing.test.ts', when: (project) => project.sns, on: 'project/test/tracing.test.ts.ejs', off: 'project/test/tracing-no-sns.test.ts.ejs' },
+/** Files written from one template or another, as the project has SNS or not and by its tracer (none: not written). */
+const VARIANTS: { target: string; sns: Record<Tracer, string>; noSns?: Record<Tracer, string> }[] = [
+  {
+    target: 'test/tracing.test.ts',
+    sns: { 'xray-sdk': 'project/test/tracing.test.ts.ejs', otel: 'project/test/tracing-otel.test.ts.ejs' },
+    noSns: { 'xray-sdk': 'project/test/tracing-no-sns.test.ts.ejs', otel: 'project/test/tracing-otel-no-sns.test.ts.ejs' },
+  },
   // A project without SNS has no SNS client.
-  { target: 'src/lib/sns.ts', when: (project) => project.sns, on: 'project/src/lib/sns.ts' },
-  // Its resources need AWS provider 6: only a project that chose it has them.
-  { target: 'terraform/bootstrap/transaction-search.tf', when: (project) => project.transactionSearch, on: 'terraform/bootstrap/transaction-search.tf' },
-  { target: 'terraform/bootstrap/tests/transaction-search.tftest.hcl', when: (project) => project.transactionSearch, on: 'terraform/bootstrap/tests/transaction-search.tftest.hcl' },
+  { target: 'src/lib/sns.ts', sns: { 'xray-sdk': 'project/src/lib/sns.ts', otel: 'project/src/lib/sns.ts' } },
 ];
-const VARIANT_TEMPLATES = new Set(VARIANTS.flatMap((variant) => [variant.on, variant.off ?? []].flat()));
+/** Files by the project's tracer. */
+const TRACER_FILES: Record<Tracer, TemplateFile[]> = {
+  'xray-sdk': [{ template: 'project/src/lib/tracing.ts', target: 'src/lib/tracing.ts' }],
+  otel: [
+    { template: 'project/src/lib/tracing-otel.ts', target: 'src/lib/tracing.ts' },
+    { template: 'project/src/lib/xray-udp-exporter.ts', target: 'src/lib/xray-udp-exporter.ts' },
+  ],
+};
+/** Files only a project that made a choice has: Transaction Search's resources need AWS provider 6. */
+const CHOICE_FILES: { when: (project: ProjectConfig) => boolean; files: TemplateFile[] }[] = [
+  {
+    when: (project) => project.transactionSearch,
+    files: [
+      { template: 'terraform/bootstrap/transaction-search.tf', target: 'terraform/bootstrap/transaction-search.tf' },
+      { template: 'terraform/bootstrap/tests/transaction-search.tftest.hcl', target: 'terraform/bootstrap/tests/transaction-search.tftest.hcl' },
+    ],
+  },
+];
+const VARIANT_TEMPLATES = new Set([
+  ...VARIANTS.flatMap((variant) => [...Object.values(variant.sns), ...Object.values(variant.noSns ?? {})]),
+  ...Object.values(TRACER_FILES).flatMap((files) => files.map((file) => file.template)),
+  ...CHOICE_FILES.flatMap((choice) => choice.files.map((file) => file.template)),
+]);
 
 /** The stage's own files (terraform/stages/stage.*) are named after the stage the project is made with. */
 const STAGE_FILE = /^terraform\/stages\/stage\./;
@@ -57,10 +80,10 @@ export function projectFiles(project: ProjectConfig): TemplateFile[] {
       return { template, target: target.replace(STAGE_FILE, `terraform/stages/${project.stage}.`) };
     });
   for (const variant of VARIANTS) {
-    const template = variant.when(project) ? variant.on : variant.off;
+    const template = (project.sns ? variant.sns : variant.noSns)?.[project.tracer];
     if (template) files.push({ template, target: variant.target });
   }
-  return files;
+  return [...files, ...TRACER_FILES[project.tracer], ...CHOICE_FILES.flatMap((choice) => (choice.when(project) ? choice.files : []))];
 }
 
 /** The handler and its test for one endpoint. */

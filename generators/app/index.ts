@@ -9,7 +9,7 @@ import type { ProjectAnswers, ProjectConfig } from '../../lib/config.js';
 import { InputError } from '../../lib/errors.js';
 import { escapeTerraformTemplate } from '../../lib/openapi.js';
 import { appOptions, type AppValues } from '../../lib/options.js';
-import { bootstrapTerraform, packageJsonFor, pinnedActions, projectConfig } from '../../lib/project.js';
+import { packageJsonFor, projectConfig, projectTemplateData, TRACER_NAMES } from '../../lib/project.js';
 import { DEFAULT_EXPECTED_RPS, describeEstimate, estimateRule, samplingWarnings } from '../../lib/sampling.js';
 import { loadVersions, templatesRoot } from '../../lib/versions.js';
 import { gather, isDryRun, optionValue, pendingFiles, refuseUnknownOptions, registerOptions } from '../../lib/yeoman.js';
@@ -76,13 +76,7 @@ export default class AppGenerator extends Generator {
   }
 
   writing() {
-    const data = {
-      ...this.project,
-      estimate: this.apiEstimate(),
-      exampleOperationId: EXAMPLE_ENDPOINT.name,
-      bootstrap: bootstrapTerraform(this.project),
-      actions: pinnedActions(this.project.versions),
-    };
+    const data = { ...projectTemplateData(this.project), estimate: this.apiEstimate(), exampleOperationId: EXAMPLE_ENDPOINT.name };
     for (const file of projectFiles(this.project)) {
       // Only .ejs files are templates: the others are copied as they are, without an EJS pass.
       if (file.template.endsWith('.ejs')) this.renderTemplate(file.template, file.target, data);
@@ -120,7 +114,7 @@ export default class AppGenerator extends Generator {
     if (isDryRun(this)) return;
     const lines = [
       '',
-      `Created ${this.project.name}/: a traced API on API Gateway (REST) + Lambda (${this.project.runtime}, tracing ${this.project.tracingMode})` +
+      `Created ${this.project.name}/: a traced API on API Gateway (REST) + Lambda (${this.project.runtime}, tracing ${this.project.tracingMode}, ${TRACER_NAMES[this.project.tracer]})` +
         `${this.project.sns ? ' + SNS' : ''}, all in Terraform, with the example endpoint ${EXAMPLE_ENDPOINT.method} ${EXAMPLE_ENDPOINT.path}.`,
       describeEstimate('X-Ray cost of the API default rule', this.apiEstimate()),
       ...samplingWarnings(0, this.project.apiTracing),
