@@ -149,6 +149,12 @@ export function addOperation(doc: Document, endpoint: EndpointConfig, summary: s
     doc.set('paths', doc.createNode({}));
     paths = doc.get('paths');
   }
+  if (isMap(paths) && paths.anchor) {
+    throw new InputError(
+      `The OpenAPI document's "paths" is the YAML anchor &${paths.anchor}: an operation added there would change every place that reads *${paths.anchor}. ` +
+        'Remove the anchor (write out what its aliases share), then run this again.',
+    );
+  }
   if (isMap(paths)) paths.flow = false;
   const method = endpoint.method.toLowerCase();
   const item = doc.getIn(['paths', endpoint.path], true);
@@ -156,6 +162,12 @@ export function addOperation(doc: Document, endpoint: EndpointConfig, summary: s
     throw new InputError(
       `Path ${endpoint.path} in the OpenAPI document is the YAML alias *${item.source}: adding ${endpoint.method} there would change every place that shares the anchor &${item.source}. ` +
         'Write that path item out in full, then run this again.',
+    );
+  }
+  if (isMap(item) && item.anchor) {
+    throw new InputError(
+      `Path ${endpoint.path} in the OpenAPI document is the YAML anchor &${item.anchor}: adding ${endpoint.method} there would add it to every path that reads *${item.anchor} too, ` +
+        'each with the same operationId. Write out the path items that share it (remove the anchor), then run this again.',
     );
   }
   if (isMap(item)) {

@@ -228,6 +228,39 @@ export function unknownOptionMessage(typed: readonly string[], given: Record<str
   return `Unknown option ${shown}: ${suggestion} Nothing was written.`;
 }
 
+const BOOLEAN_FORMS = `${[...parse.BOOLEAN_WORDS.true, ...parse.BOOLEAN_WORDS.false].join(', ')}`;
+
+/**
+ * The values of boolean options as typed (`--sns=no`, `--api-tracing=off`), by kebab name: Yeoman's
+ * parser makes any value but "false" true. A value that is not one of the boolean words, a value on a
+ * `--no-` option, or a boolean word left as the next argument (`--sns no`) is refused naming the forms.
+ */
+export function typedBooleans(typed: readonly string[], booleans: readonly string[]): Record<string, boolean> {
+  const known = new Set(booleans);
+  const values: Record<string, boolean> = {};
+  const refuse = (name: string, problem: string) =>
+    new InputError(`${problem}: --${name} takes ${BOOLEAN_FORMS} after "=" (--${name}=no), or stands alone (--${name}, --no-${name}). Nothing was written.`);
+  for (let i = 0; i < typed.length; i++) {
+    const word = typed[i]!;
+    if (word === '--') break;
+    const match = /^--(no-)?([^=]+)(?:=(.*))?$/s.exec(word);
+    if (!match || !known.has(match[2]!)) continue;
+    const [, negated, name, value] = match;
+    if (value !== undefined) {
+      if (negated) throw refuse(name!, `--no-${name}=${JSON.stringify(value).slice(1, -1)} is not allowed`);
+      const words = [...parse.BOOLEAN_WORDS.true, ...parse.BOOLEAN_WORDS.false] as string[];
+      if (!words.includes(value.trim().toLowerCase())) throw refuse(name!, `--${name}=${JSON.stringify(value).slice(1, -1)} is not allowed`);
+      values[name!] = parse.parseBoolean(`--${name}`, value);
+    } else {
+      values[name!] = !negated;
+      const next = typed[i + 1];
+      // Yeoman's parser takes a following "true"/"false" as the value, but leaves "no" as an argument.
+      if (next !== undefined && /^(yes|no|on|off|1|0)$/i.test(next)) throw refuse(name!, `--${negated ?? ''}${name} ${next} is not allowed (the ${next} would be taken as an argument)`);
+    }
+  }
+  return values;
+}
+
 /**
  * The project's answers as .yo-rc.json holds them, through the same parsers as typed values: a value
  * edited there by hand (or by an older version) is refused as a typed one would be.

@@ -152,10 +152,13 @@ function pathProblem(path: string): string | undefined {
   return undefined;
 }
 
+/** The words a boolean option takes as its value (`--sns=no`), and nothing else. */
+export const BOOLEAN_WORDS = { true: ['true', 'yes', 'on', '1'], false: ['false', 'no', 'off', '0'] } as const;
+
 export function parseBoolean(what: string, value: unknown): boolean {
   if (typeof value === 'boolean') return value;
   const text = String(value ?? '').trim().toLowerCase();
-  if (['true', 'yes', 'y', 'on', '1'].includes(text)) return true;
-  if (['false', 'no', 'n', 'off', '0'].includes(text)) return false;
-  throw new InputError(`${what} ${show(value)} is not allowed: use true or false.`);
+  if ((BOOLEAN_WORDS.true as readonly string[]).includes(text)) return true;
+  if ((BOOLEAN_WORDS.false as readonly string[]).includes(text)) return false;
+  throw new InputError(`${what} ${show(value)} is not allowed: use ${[...BOOLEAN_WORDS.true, ...BOOLEAN_WORDS.false].join(', ')}.`);
 }

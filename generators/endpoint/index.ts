@@ -244,13 +244,17 @@ export default class EndpointGenerator extends Generator {
       const { writes, committed } = pendingFiles(this);
       // The document last: once it names the operation, the operation's handler is there.
       writes.sort((a, b) => Number(a.path === document) - Number(b.path === document));
-      const statuses = writes.map((write) => (existsSync(write.path) ? ('force' as const) : ('create' as const)));
+      const replaced = writes.map((write) => existsSync(write.path));
       commitFiles(root, writes);
       committed();
-      // Said once it is true.
-      const log = this.log as unknown as Record<'create' | 'force', (path: string) => void>;
+      // Said once it is true, in plain words: which files are new, which were replaced, what the document gained.
       const cwd = (this.env as { logCwd?: string }).logCwd ?? root;
-      writes.forEach((write, i) => log[statuses[i]!](relative(cwd, write.path)));
+      writes.forEach((write, i) => {
+        const shown = relative(cwd, write.path);
+        if (write.path === document) this.log(`   change ${shown}: added ${this.endpoint.method} ${this.endpoint.path} (${this.endpoint.operationId})`);
+        else if (replaced[i]) this.log(`  replace ${shown} (--force)`);
+        else this.log.create(shown);
+      });
     }, wait);
   }
 
