@@ -1,6 +1,6 @@
 // Declarative options: each is stated once (name, type, description, default, how it is parsed),
 // and both the generators' --help and their prompts are built from that statement.
-import { HTTP_METHODS, RUNTIMES, TRACING_MODES } from './config.js';
+import { HTTP_METHODS, RUNTIMES, SAMPLING_RULE_CHOICES, SAMPLING_RULE_QUOTA, TRACING_MODES, type SamplingRuleChoice } from './config.js';
 import { InputError } from './errors.js';
 import { estimateRule } from './sampling.js';
 import * as parse from './validate.js';
@@ -23,6 +23,10 @@ export interface OptionSpec<Values> {
   choices?: readonly string[];
   /** Also a positional argument of the command. */
   argument?: boolean;
+  /** A setting, not a question: taken from the option or its default, never asked. */
+  neverAsked?: boolean;
+  /** Only some answers make the value mean something; given otherwise, it is refused with `why`. */
+  appliesWhen?: { test: (values: Partial<Values>) => boolean; why: string };
   parse: (value: unknown) => unknown;
 }
 
@@ -43,6 +47,8 @@ export interface EndpointValues {
   method: string;
   path: string;
   name: string;
+  samplingRuleLimit: number;
+  samplingRule: SamplingRuleChoice;
   expectedRps: number;
   reservoir: number;
   fixedRate: number;
@@ -120,6 +126,12 @@ export const appOptions: OptionSpec<AppValues>[] = [
   },
 ];
 
+/** Settings of the route's own rule: they mean nothing when the API default rule samples it. */
+const OWN_RULE = {
+  test: (values: Partial<EndpointValues>) => values.samplingRule !== 'api',
+  why: 'sets the route\'s own sampling rule, and with --sampling-rule api it has none (the API default rule samples it)',
+};
+
 export const endpointOptions: OptionSpec<EndpointValues>[] = [
   {
     name: 'method', key: 'method', type: 'string', argument: true,
@@ -138,26 +150,39 @@ export const endpointOptions: OptionSpec<EndpointValues>[] = [
     message: 'operationId (also the handler name)', parse: parse.parseOperationId,
   },
   {
-    name: 'expected-rps', key: 'expectedRps', type: 'string',
+    name: 'sampling-rule-limit', key: 'samplingRuleLimit', type: 'string', neverAsked: true,
+    description: `Most sampling rules this project may have, the API default rule included: past it a new route gets none of its own. X-Ray allows ${SAMPLING_RULE_QUOTA} per region by default; raise this after raising the quota`,
+    defaultText: String(SAMPLING_RULE_QUOTA), default: () => SAMPLING_RULE_QUOTA,
+    message: 'Most sampling rules in this project', parse: parse.parseRuleLimit,
+  },
+  {
+    name: 'sampling-rule', key: 'samplingRule', type: 'string',
+    description: "Which rule samples the route: own (a rule of its own, tunable) or api (the API default rule; no rule added, none of X-Ray's quota used)",
+    defaultText: 'own, or api once the project has --sampling-rule-limit rules', default: () => undefined, // filled by the generator
+    message: 'Sampling rule: one of its own (own), or the API default rule (api)?', choices: SAMPLING_RULE_CHOICES,
+    parse: parse.parseSamplingRule,
+  },
+  {
+    name: 'expected-rps', key: 'expectedRps', type: 'string', appliesWhen: OWN_RULE,
     description: 'Expected requests per second on this endpoint, for the trace count and cost estimate',
     defaultText: '10', default: () => undefined, // filled by the generator
     message: 'Expected requests per second (for the cost estimate)', parse: parse.parseExpectedRps,
   },
   {
-    name: 'reservoir', key: 'reservoir', type: 'string',
+    name: 'reservoir', key: 'reservoir', type: 'string', appliesWhen: OWN_RULE,
     description: "This endpoint's sampling rule: traces recorded per second before the fixed rate applies",
     defaultText: "the project's default", default: () => undefined,
     message: 'Sampling reservoir (traces per second)', parse: parse.parseReservoir,
   },
   {
-    name: 'fixed-rate', key: 'fixedRate', type: 'string',
+    name: 'fixed-rate', key: 'fixedRate', type: 'string', appliesWhen: OWN_RULE,
     description: "This endpoint's sampling rule: share of requests beyond the reservoir, as 0.05 or 5%",
     defaultText: "the project's default", default: () => undefined,
     message: (v) => `Sampling fixed rate beyond the reservoir (0.05 or 5%). ${rateChoices(v.expectedRps ?? 0, v.reservoir ?? 0)}`,
     parse: (value) => parse.parseRate(value),
   },
   {
-    name: 'priority', key: 'priority', type: 'string',
+    name: 'priority', key: 'priority', type: 'string', appliesWhen: OWN_RULE,
     description: 'The sampling rule priority, 1-9999, lower wins', defaultText: 'chosen by what the rule matches: narrower routes first, all ahead of the API default rule',
     default: () => undefined, message: 'Sampling rule priority (1-9999, lower wins)', parse: parse.parsePriority,
   },
@@ -304,6 +329,10 @@ export async function gatherValues<Values>(
   const values: Record<string, unknown> = {};
   for (const spec of specs) {
     const raw = given[spec.key] ?? given[spec.name];
+    if (spec.appliesWhen && !spec.appliesWhen.test(values as Partial<Values>)) {
+      if (raw !== undefined && raw !== null) throw new InputError(`--${spec.name} ${spec.appliesWhen.why}: leave it out, or use --sampling-rule own.`);
+      continue;
+    }
     const projectDefault = context.defaults?.[spec.key];
     const fallback = projectDefault ? projectDefault(values) : spec.default(values as Partial<Values>);
     // An option written without a value ("--reservoir") arrives as "": that is a wrong value, not a missing one.
@@ -311,7 +340,7 @@ export async function gatherValues<Values>(
       values[spec.key] = spec.parse(raw);
     } else if (context.yes && (fallback ?? spec.yesDefault) !== undefined) {
       values[spec.key] = spec.parse(fallback ?? spec.yesDefault);
-    } else if (context.interactive && !context.yes) {
+    } else if (context.interactive && !context.yes && !spec.neverAsked) {
       values[spec.key] = spec.parse(await ask(spec, fallback ?? spec.yesDefault, values));
     } else if (fallback !== undefined) {
       values[spec.key] = spec.parse(fallback);

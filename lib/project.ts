@@ -25,6 +25,8 @@ export interface EndpointAnswers {
   priority: number;
   /** The generator chose the priority (recorded, so that it may renumber it later). */
   priorityChosenByGenerator?: boolean;
+  /** false: no rule of its own, the API default rule samples the route. */
+  ownRule?: boolean;
 }
 
 export function endpointConfig(project: Pick<ProjectConfig, 'names'>, answers: EndpointAnswers): EndpointConfig {
@@ -35,13 +37,17 @@ export function endpointConfig(project: Pick<ProjectConfig, 'names'>, answers: E
     pathParameters: parsePath(answers.path).pathParameters,
     publish: answers.publish,
     functionName: functionName(project.names.prefix, answers.operationId),
-    sampling: {
-      ruleName: samplingRuleName(project.names.prefix, answers.operationId),
-      priority: answers.priority,
-      ...(answers.priorityChosenByGenerator ? { generatorPriority: answers.priority } : {}),
-      reservoirSize: answers.reservoir,
-      fixedRate: answers.fixedRate,
-    },
+    ...(answers.ownRule === false
+      ? {}
+      : {
+          sampling: {
+            ruleName: samplingRuleName(project.names.prefix, answers.operationId),
+            priority: answers.priority,
+            ...(answers.priorityChosenByGenerator ? { generatorPriority: answers.priority } : {}),
+            reservoirSize: answers.reservoir,
+            fixedRate: answers.fixedRate,
+          },
+        }),
   };
 }
 

@@ -1,6 +1,6 @@
 // Every answer and option is parsed here: a value comes back normalised, or an InputError names the
 // value and what is allowed.
-import { HTTP_METHODS, RUNTIMES, TRACING_MODES, type HttpMethod, type Runtime, type TracingMode } from './config.js';
+import { HTTP_METHODS, RUNTIMES, SAMPLING_RULE_CHOICES, TRACING_MODES, type HttpMethod, type Runtime, type SamplingRuleChoice, type TracingMode } from './config.js';
 import { InputError } from './errors.js';
 
 const show = (value: unknown) => JSON.stringify(String(value));
@@ -77,6 +77,19 @@ export function parsePriority(value: unknown): number {
     throw new InputError(`Priority ${show(value)} is not allowed: use a whole number from 1 to 9999 (lower wins).`);
   }
   return priority;
+}
+
+export function parseSamplingRule(value: unknown): SamplingRuleChoice {
+  return oneOf('Sampling rule', SAMPLING_RULE_CHOICES, value);
+}
+
+export function parseRuleLimit(value: unknown): number {
+  const text = String(value ?? '').trim();
+  const limit = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!(limit >= 1 && limit <= 10_000)) {
+    throw new InputError(`Sampling rule limit ${show(value)} is not allowed: use a whole number of rules from 1 to 10000 (X-Ray's default quota is 25 per region).`);
+  }
+  return limit;
 }
 
 export function parseExpectedRps(value: unknown): number {

@@ -7,10 +7,10 @@ import Generator from 'yeoman-generator';
 import { commitNewProject, removeStaleStaging } from '../../lib/commit.js';
 import type { ProjectAnswers, ProjectConfig } from '../../lib/config.js';
 import { InputError } from '../../lib/errors.js';
-import { escapeTerraformTemplate } from '../../lib/openapi.js';
+import { escapeTerraformTemplate, hclString } from '../../lib/terraform-text.js';
 import { appOptions, type AppValues } from '../../lib/options.js';
 import { packageJsonFor, projectConfig } from '../../lib/project.js';
-import { DEFAULT_EXPECTED_RPS, describeEstimate, estimateRule, samplingWarnings } from '../../lib/sampling.js';
+import { costParagraph, describeEstimate, projectEstimate, samplingWarnings, tracingStatement } from '../../lib/sampling.js';
 import { loadVersions, templatesRoot } from '../../lib/versions.js';
 import { gather, isDryRun, optionValue, pendingFiles, refuseUnknownOptions, registerOptions } from '../../lib/yeoman.js';
 import { OPENAPI_SKELETON, projectFiles } from '../../lib/templates.js';
@@ -75,7 +75,8 @@ export default class AppGenerator extends Generator {
   }
 
   writing() {
-    const data = { ...this.project, estimate: this.apiEstimate(), exampleOperationId: EXAMPLE_ENDPOINT.name };
+    const tracing = { statement: tracingStatement(this.project), cost: costParagraph(this.project) };
+    const data = { ...this.project, tracing, exampleOperationId: EXAMPLE_ENDPOINT.name, hcl: hclString };
     for (const file of projectFiles(this.project)) {
       // Only .ejs files are templates: the others are copied as they are, without an EJS pass.
       if (file.template.endsWith('.ejs')) this.renderTemplate(file.template, file.target, data);
@@ -111,12 +112,13 @@ export default class AppGenerator extends Generator {
 
   end() {
     if (isDryRun(this)) return;
+    const projected = projectEstimate(this.project);
     const lines = [
       '',
       `Created ${this.project.name}/: a traced API on API Gateway (REST) + Lambda (${this.project.runtime}, tracing ${this.project.tracingMode})` +
         `${this.project.sns ? ' + SNS' : ''}, all in Terraform, with the example endpoint ${EXAMPLE_ENDPOINT.method} ${EXAMPLE_ENDPOINT.path}.`,
-      describeEstimate('X-Ray cost of the API default rule', this.apiEstimate()),
-      ...samplingWarnings(0, this.project.apiTracing),
+      tracingStatement(this.project),
+      ...(projected ? [describeEstimate(projected.what, projected.estimate)] : []),
       '',
       'Next:',
       `  cd ${this.project.name}`,
@@ -128,9 +130,4 @@ export default class AppGenerator extends Generator {
     ];
     this.log(lines.join('\n'));
   }
-
-  private apiEstimate() {
-    return estimateRule({ reservoir: this.project.reservoir, fixedRate: this.project.fixedRate }, DEFAULT_EXPECTED_RPS);
-  }
 }
-
