@@ -354,8 +354,10 @@ export async function gatherValues<Values>(
 }
 
 /** Turns a spec into an inquirer question whose validation is the option's own parser. */
-export function questionFor(spec: OptionSpec<any>, defaultValue: unknown, values: Record<string, unknown>) {
-  const message = typeof spec.message === 'function' ? spec.message(values) : spec.message;
+export function questionFor(spec: OptionSpec<any>, defaultValue: unknown, values: Record<string, unknown>, columns = process.stdout.columns) {
+  // Broken between words to the terminal's width, so that the terminal never breaks one (a "100%" into "1" and "00%").
+  const text = typeof spec.message === 'function' ? spec.message(values) : spec.message;
+  const message = columns ? wrap(text, Math.max(40, columns - 4), '', '  ').join('\n') : text;
   const validate = (input: unknown) => {
     try {
       spec.parse(input);
@@ -367,4 +369,50 @@ export function questionFor(spec: OptionSpec<any>, defaultValue: unknown, values
   if (spec.type === 'boolean') return { type: 'confirm', name: spec.key, message, default: defaultValue ?? true };
   if (spec.choices) return { type: 'select', name: spec.key, message, choices: [...spec.choices], default: defaultValue };
   return { type: 'input', name: spec.key, message, default: defaultValue === undefined ? undefined : String(defaultValue), validate };
+}
+
+/** `text` in lines of at most `width` characters, the first after `first` and the others after `indent`. */
+function wrap(text: string, width: number, first: string, indent: string): string[] {
+  const lines: string[] = [];
+  let line = first;
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    const start = line === first || line === indent;
+    if (!start && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = indent;
+    }
+    line += line === first || line === indent ? word : ` ${word}`;
+  }
+  lines.push(line);
+  return lines;
+}
+
+export interface CommandHelp {
+  /** e.g. "traced-api new [name] [options]". */
+  usage: string;
+  summary: string;
+  specs: OptionSpec<any>[];
+  /** Options of the command besides its values (--yes, --dry-run...). */
+  others: readonly { name: string; alias?: string; description: string }[];
+}
+
+/** A command's --help: its usage and the options that apply to it, from the same statements as its prompts, within `width` columns. */
+export function helpText({ usage, summary, specs, others }: CommandHelp, width = 80): string {
+  const rows = [
+    ...specs.map((spec) => ({
+      label: `--${spec.name}${spec.type === 'boolean' ? `, --no-${spec.name}` : ' <value>'}`,
+      text: `${spec.description}${spec.argument ? ' (or as an argument)' : ''}. Default: ${spec.defaultText}.`,
+    })),
+    ...others.map((option) => ({ label: `${option.alias ? `-${option.alias}, ` : ''}--${option.name}`, text: `${option.description}.` })),
+    { label: '-h, --help', text: 'Print this help.' },
+  ];
+  const column = Math.min(28, Math.max(...rows.map((row) => row.label.length)) + 4);
+  const lines = [`Usage: ${usage}`, '', ...wrap(summary, width, '', ''), '', 'Options:'];
+  for (const row of rows) {
+    const label = `  ${row.label}`;
+    const first = label.length + 2 <= column ? label.padEnd(column) : undefined;
+    if (!first) lines.push(label);
+    lines.push(...wrap(row.text, width, first ?? ' '.repeat(column), ' '.repeat(column)));
+  }
+  return lines.join('\n');
 }

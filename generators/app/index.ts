@@ -17,6 +17,9 @@ import { OPENAPI_SKELETON, projectFiles } from '../../lib/templates.js';
 import { skeletonIndex } from '../../lib/openapi-index.js';
 import EndpointGenerator from '../endpoint/index.js';
 
+/** How often a running npm install says that it still runs. */
+const INSTALL_TICK_MS = 10_000;
+
 /** The example endpoint every new project starts with. */
 export const EXAMPLE_ENDPOINT = { method: 'POST', path: '/orders', name: 'createOrder' } as const;
 
@@ -105,9 +108,19 @@ export default class AppGenerator extends Generator {
     committed();
   }
 
-  install() {
+  async install() {
     if (optionValue(this, 'skip-install') || isDryRun(this)) return;
-    return this.spawn('npm', ['install', '--no-audit', '--no-fund'], { cwd: this.destinationRoot() });
+    // npm prints nothing until it is done: say that it runs, and that it still does, so that the wait is not silent.
+    const started = Date.now();
+    const seconds = () => Math.round((Date.now() - started) / 1000);
+    this.log(`\nRunning npm install in ${this.project.name}/ (a minute or so; --skip-install skips it)...`);
+    const ticking = setInterval(() => this.log(`  npm install: still running, ${seconds()} s`), INSTALL_TICK_MS);
+    try {
+      await this.spawn('npm', ['install', '--no-audit', '--no-fund'], { cwd: this.destinationRoot() });
+    } finally {
+      clearInterval(ticking);
+    }
+    this.log(`npm install done in ${seconds()} s.`);
   }
 
   end() {
