@@ -128,7 +128,7 @@ export default class EndpointGenerator extends Generator {
     const handlerless = this.operations.filter((op) => !existsSync(this.destinationPath(`src/handlers/${op.operationId}.ts`)));
     if (handlerless.length > 0) {
       this.log(
-        `Note: ${handlerless.map((op) => `${op.method} ${op.path} (${op.operationId})`).join(', ')} ${handlerless.length === 1 ? 'has' : 'have'} no handler in src/handlers/ ` +
+        `Note: ${forTerminal(handlerless.map((op) => `${op.method} ${op.path} (${op.operationId})`).join(', '), 2000)} ${handlerless.length === 1 ? 'has' : 'have'} no handler in src/handlers/ ` +
           '(an interrupted run of an older traced-api leaves an operation so): write it, or remove the operation, before you deploy.',
       );
     }
@@ -304,7 +304,7 @@ export default class EndpointGenerator extends Generator {
       ? [
           `Added ${endpoint.method} ${endpoint.path} (${endpoint.operationId}): src/handlers/${endpoint.operationId}.ts, its test, and sampling rule ` +
             `${sampling.ruleName} (priority ${sampling.priority}, reservoir ${sampling.reservoirSize}/s, fixed rate ${sampling.fixedRate}).`,
-          ...this.priorities.moves.map((move) => `Renumbered the sampling rule of ${move.method} ${move.path}: priority ${move.from} -> ${move.priority} (narrower routes first).`),
+          ...this.priorities.moves.map((move) => `Renumbered the sampling rule of ${move.method} ${forTerminal(move.path, 200)}: priority ${move.from} -> ${move.priority} (narrower routes first).`),
           ...this.priorities.alreadyHidden.map((line) => `Warning: ${forTerminal(line)} (set by hand in ${OPENAPI}).`),
           ...(tracesNothing(project) ? [] : [describeEstimate('Its X-Ray cost on its own', estimateRule({ reservoir: sampling.reservoirSize, fixedRate: sampling.fixedRate }, this.expectedRps))]),
         ]

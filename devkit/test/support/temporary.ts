@@ -5,7 +5,7 @@
 // `temporaryFolder()` is the one way a test makes a folder to keep until its file ends: it is removed
 // then, passed or failed. Whatever else a file leaves in its TMPDIR fails the file, named; the run's
 // folder is removed at its end, so /tmp is left as it was found.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -18,18 +18,18 @@ export function temporaryFolder(prefix = 'traced-api-'): string {
   return folder;
 }
 
+/** What the product itself keeps in the system's temporary folder, by design: the bin's compiled code (Node's compile cache). */
+const KEPT_BY_DESIGN = new Set(['node-compile-cache']);
+
 /** Removes the folders made with temporaryFolder(); the names of anything else left in `folder`. */
 export function removeTemporaryFolders(folder: string): string[] {
   for (const path of made.splice(0)) rmSync(path, { recursive: true, force: true, maxRetries: 3 });
-  return readdirSync(folder);
+  return readdirSync(folder).filter((name) => !KEPT_BY_DESIGN.has(name));
 }
 
-/** vitest's globalSetup: the run's own folder, with Node's compile cache (which the bin enables) in it. */
+/** vitest's globalSetup: the run's own folder, removed at its end. */
 export default function setup(): () => void {
   const run = mkdtempSync(join(tmpdir(), 'traced-api-test-run-'));
   process.env.TRACED_API_TEST_TMP = run;
-  // The bin keeps compiled code in the system's temporary folder: one cache for the whole run, removed with it.
-  process.env.NODE_COMPILE_CACHE = join(run, 'node-compile-cache');
-  mkdirSync(process.env.NODE_COMPILE_CACHE);
   return () => rmSync(run, { recursive: true, force: true, maxRetries: 3 });
 }
