@@ -73,8 +73,6 @@ export function whoSamples({ apiTracing, tracingMode }: TracingSettings): WhoSam
   return tracingMode === 'Active' ? 'lambda' : 'nobody';
 }
 
-/** With stage tracing off and Lambda in PassThrough, no request is ever sampled. */
-export const tracesNothing = (settings: TracingSettings) => whoSamples(settings) === 'nobody';
 
 /** How Lambda samples on its own (Active, no upstream decision): X-Ray's default, 1 request a second and 5% of the rest. */
 export const LAMBDA_OWN_SAMPLING: Rule = { reservoir: 1, fixedRate: 0.05 };

@@ -15,7 +15,7 @@ import { addOperationFast, findIndex, indexOf, operationOf, saveIndex, type Open
 import { endpointOptions, parseStoredAnswers, type EndpointValues } from '../../lib/options.js';
 import { CONFIG_KEY, endpointConfig, projectConfig } from '../../lib/project.js';
 import { operationIdFor, samplingRuleName } from '../../lib/names.js';
-import { DEFAULT_EXPECTED_RPS, describeEstimate, estimateRule, samplingWarnings, tracesNothing } from '../../lib/sampling.js';
+import { DEFAULT_EXPECTED_RPS, describeEstimate, estimateRule, samplingWarnings, whoSamples } from '../../lib/sampling.js';
 import { SAMPLING_RULE_QUOTA } from '../../lib/config.js';
 import { forTerminal } from 'traced-api-devkit';
 import { apiDefaultRule, applyMoves, movedOperations, planPriorities, type PriorityPlan } from '../../lib/sampling-rules.js';
@@ -306,7 +306,8 @@ export default class EndpointGenerator extends Generator {
             `${sampling.ruleName} (priority ${sampling.priority}, reservoir ${sampling.reservoirSize}/s, fixed rate ${sampling.fixedRate}).`,
           ...this.priorities.moves.map((move) => `Renumbered the sampling rule of ${move.method} ${forTerminal(move.path, 200)}: priority ${move.from} -> ${move.priority} (narrower routes first).`),
           ...this.priorities.alreadyHidden.map((line) => `Warning: ${forTerminal(line)} (set by hand in ${OPENAPI}).`),
-          ...(tracesNothing(project) ? [] : [describeEstimate('Its X-Ray cost on its own', estimateRule({ reservoir: sampling.reservoirSize, fixedRate: sampling.fixedRate }, this.expectedRps))]),
+          // A rule acts only where API Gateway samples: otherwise its estimate would be of traces nobody records.
+          ...(whoSamples(project) !== 'api-gateway' ? [] : [describeEstimate('Its X-Ray cost on its own', estimateRule({ reservoir: sampling.reservoirSize, fixedRate: sampling.fixedRate }, this.expectedRps))]),
         ]
       : [
           `Added ${endpoint.method} ${endpoint.path} (${endpoint.operationId}): src/handlers/${endpoint.operationId}.ts and its test, sampled by the API default rule ` +
