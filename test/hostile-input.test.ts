@@ -283,6 +283,15 @@ describe('screens', () => {
     expect(endpoint.stdout + endpoint.stderr).not.toMatch(/traces a month/);
   });
 
+  it('the docs point only at files that are in the repository', () => {
+    for (const doc of ['README.md', 'docs/design.md', 'devkit/README.md', 'bench/NOTES.md']) {
+      const text = readFileSync(new URL(`../${doc}`, import.meta.url), 'utf8');
+      const linked = [...text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)].map((match) => match[1]!).filter((target) => !/^[a-z]+:/.test(target));
+      for (const target of linked) expect(existsSync(new URL(target, new URL(`../${doc}`, import.meta.url))), `${doc} links ${target}`).toBe(true);
+      expect(text, doc).not.toMatch(/\.\.\/shared\/|SPEC\.md/);
+    }
+  });
+
   it('long rule names stay readable within 32 characters, distinct, and say which route they are', () => {
     const name = samplingRuleName('shop-api-staging', 'getOrdersByIdItemsByItemId');
     expect(name).toMatch(/^shop-stagin-getOrdersById-[0-9a-f]{6}$/);
