@@ -39,7 +39,7 @@ describe('yo traced-api:endpoint in a freshly generated project', () => {
     expect(items).toMatchObject({ path: '/orders/{orderId}/items', method: 'get' });
     // "orders-api-dev-getOrdersByOrderIdItems" is 38 characters: cut to X-Ray's 32 with a stable hash.
     expect(items['x-traced-api'].sampling).toEqual({ ruleName: samplingRuleName('orders-api-dev', 'getOrdersByOrderIdItems'), priority: 42, reservoirSize: 3, fixedRate: 0.25 });
-    expect(items['x-traced-api'].sampling.ruleName).toMatch(/^orders-api-dev-getOrder-[0-9a-f]{8}$/);
+    expect(items['x-traced-api'].sampling.ruleName).toMatch(/^orders-dev-getOrdersBy-[0-9a-f]{6}$/);
     expect(items.parameters).toEqual([{ name: 'orderId', in: 'path', required: true, schema: { type: 'string' } }]);
     expect(remove['x-traced-api'].sampling).toMatchObject({ priority: 101, reservoirSize: 1, fixedRate: 0.05 });
     const priorities = ops.map((op) => op['x-traced-api'].sampling.priority);

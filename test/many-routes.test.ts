@@ -54,8 +54,8 @@ describe('a project of 200 routes', () => {
     const rules = new Set(operations.flatMap((op) => (op['x-traced-api']?.sampling ? [op['x-traced-api'].sampling.ruleName] : [])));
     // The API default rule and the routes' own: exactly the quota, never past it.
     expect(rules.size + 1).toBe(SAMPLING_RULE_QUOTA);
-    expect(outputs[SAMPLING_RULE_QUOTA - 2]).toMatch(/and sampling rule routes-api-dev-/);
-    expect(outputs[SAMPLING_RULE_QUOTA - 1]).toMatch(/sampled by the API default rule routes-api-dev--default \(no rule of its own: the project has 25 sampling rules, its limit \(--sampling-rule-limit\)\)/);
+    expect(outputs[SAMPLING_RULE_QUOTA - 3]).toMatch(/, its test, and sampling rule routes-/);
+    expect(outputs[SAMPLING_RULE_QUOTA - 2]).toMatch(/sampled by the API default rule routes-api-dev--default \(no rule of its own: the project has 25 sampling rules, its limit \(--sampling-rule-limit\)\)/);
     const refused = await startBin(['endpoint', 'GET', '/one-more', '--yes', '--sampling-rule', 'own'], project);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/GET \/one-more would be rule 26 of this project, past its limit of 25 sampling rules \(--sampling-rule-limit.*X-Ray allows 25 custom rules per region.*--sampling-rule api/);

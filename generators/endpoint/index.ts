@@ -298,7 +298,8 @@ export default class EndpointGenerator extends Generator {
     if (this.nextIndex) saveIndex(this.nextIndex);
     if (optionValue(this, 'quiet')) return;
     const { endpoint, project } = this;
-    const rules = this.ruleCount(); // the API default rule included, the new one too
+    // The API default rule included, and the new route's own rule (this.operations holds the routes before it).
+    const rules = this.ruleCount() + (endpoint.sampling ? 1 : 0);
     const sampling = endpoint.sampling;
     const lines = sampling
       ? [

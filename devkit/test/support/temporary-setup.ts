@@ -1,6 +1,6 @@
 // vitest's setupFiles: each test file works in a TMPDIR of its own, and fails when it leaves anything there
 // but what temporaryFolder() made (devkit/test/support/temporary.ts).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
@@ -8,6 +8,8 @@ import { removeTemporaryFolders } from './temporary.js';
 
 const previous = process.env.TMPDIR;
 const mine = mkdtempSync(join(process.env.TRACED_API_TEST_TMP ?? tmpdir(), 'file-'));
+// Others may pass through, as through /tmp itself: yo, run as root, drops to another user.
+chmodSync(mine, 0o711);
 process.env.TMPDIR = mine;
 
 afterAll(() => {

@@ -5,7 +5,7 @@
 // `temporaryFolder()` is the one way a test makes a folder to keep until its file ends: it is removed
 // then, passed or failed. Whatever else a file leaves in its TMPDIR fails the file, named; the run's
 // folder is removed at its end, so /tmp is left as it was found.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -30,6 +30,8 @@ export function removeTemporaryFolders(folder: string): string[] {
 /** vitest's globalSetup: the run's own folder, removed at its end. */
 export default function setup(): () => void {
   const run = mkdtempSync(join(tmpdir(), 'traced-api-test-run-'));
+  // Others may pass through, as through /tmp itself (not list it): yo, run as root, drops to another user.
+  chmodSync(run, 0o711);
   process.env.TRACED_API_TEST_TMP = run;
   return () => rmSync(run, { recursive: true, force: true, maxRetries: 3 });
 }
