@@ -1,5 +1,6 @@
 // The Terraform checker catches each kind of defect, and the generator's Terraform templates pass it.
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { hclString } from '../lib/terraform-text.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,7 +87,7 @@ function renderProject(config: ProjectConfig, openapi = OPENAPI): string {
   mkdirSync(path.join(project, 'openapi'));
   writeFileSync(path.join(project, 'openapi', 'openapi.yaml'), openapi);
   for (const template of readdirSync(templatesDir).filter((name) => name.endsWith('.tf.ejs'))) {
-    const text = ejs.render(readFileSync(path.join(templatesDir, template), 'utf8'), config);
+    const text = ejs.render(readFileSync(path.join(templatesDir, template), 'utf8'), { ...config, hcl: hclString });
     writeFileSync(path.join(project, 'terraform', template.replace(/\.ejs$/, '')), text);
   }
   return path.join(project, 'terraform');
