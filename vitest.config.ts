@@ -1,8 +1,8 @@
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
 
-/** The two longest files (real Terraform runs; an npm install end to end) start first, one on each worker. */
-const LONGEST_FIRST = ['test/terraform-real.test.ts', 'test/e2e.test.ts'];
+/** The longest files (200 routes grown and tested; real Terraform runs; an npm install end to end) start first. */
+const LONGEST_FIRST = ['test/many-routes.test.ts', 'test/terraform-real.test.ts', 'test/e2e.test.ts'];
 
 class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
