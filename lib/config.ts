@@ -1,9 +1,12 @@
 // The one typed object every template receives (docs/design.md describes it).
-import { SUPPORTED_METHODS } from 'traced-api-devkit';
+import { AUTH_TYPES as CONTRACT_AUTH_TYPES, SUPPORTED_METHODS, type Auth } from 'traced-api-devkit';
 
 /** The methods an endpoint may have: those the routes contract's reader serves and Terraform deploys. */
 export const HTTP_METHODS = SUPPORTED_METHODS;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
+/** Who may call the API: the routes contract's kinds of auth. */
+export const AUTH_TYPES = CONTRACT_AUTH_TYPES;
+export type { Auth };
 export const RUNTIMES = ['nodejs22.x', 'nodejs24.x'] as const;
 export type Runtime = (typeof RUNTIMES)[number];
 export const TRACING_MODES = ['Active', 'PassThrough'] as const;
@@ -43,6 +46,8 @@ export interface ProjectAnswers {
   reservoir: number;
   fixedRate: number;
   sns: boolean;
+  /** Each new endpoint's auth unless `endpoint --auth` says otherwise. */
+  auth: Auth;
 }
 
 export interface ProjectNames {
@@ -76,4 +81,5 @@ export interface EndpointConfig {
   functionName: string;
   /** The route's own rule; absent when the API default rule samples it (--sampling-rule api). */
   sampling?: SamplingSettings;
+  auth: Auth;
 }

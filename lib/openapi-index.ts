@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { isMap, stringify, type Document } from 'yaml';
 import type { EndpointConfig } from './config.js';
-import { addOperation, operationFor, type Operation } from './openapi.js';
+import { addOperation, declaresScheme, operationFor, type Operation } from './openapi.js';
 
 /** What the generator knows about one exact document text. */
 export interface OpenApiIndex {
@@ -137,6 +137,7 @@ export const operationOf = (endpoint: EndpointConfig): Operation => ({
   operationId: endpoint.operationId,
   functionName: endpoint.functionName,
   ...(endpoint.sampling ? { sampling: { ...endpoint.sampling } } : {}),
+  auth: endpoint.auth,
 });
 
 /**
@@ -144,7 +145,7 @@ export const operationOf = (endpoint: EndpointConfig): Operation => ({
  * this edit needs the parsing path (the path already has other methods).
  */
 export function addOperationFast(text: string, index: OpenApiIndex, endpoint: EndpointConfig, summary: string): { text: string; index: OpenApiIndex } | undefined {
-  if (!usable(index, text) || index.operations.some((op) => op.path === endpoint.path)) return undefined;
+  if (!usable(index, text) || index.operations.some((op) => op.path === endpoint.path) || !declaresScheme(text, endpoint.auth)) return undefined;
   const inserted = `${index.prefix}${pathItemLines(endpoint, summary)}`;
   const next = text.slice(0, index.from) + inserted + text.slice(index.to);
   const end = index.from + inserted.length;
@@ -183,6 +184,7 @@ export function indexOf(doc: Document, text: string, operations: Operation[]): O
     publish: true,
     functionName: 'traced-api-index-probe',
     sampling: { ruleName: 'traced-api-index-probe', priority: 1, reservoirSize: 1, fixedRate: 0.05 },
+    auth: 'none',
   };
   const summary = 'GET /traced-api-index-probe/{id}, publishing an event to SNS';
   const expected = addOperation(doc.clone(), probe, summary);

@@ -1,7 +1,7 @@
 // The OpenAPI document is the single source of truth for routes. It is edited as a parsed document
 // (the `yaml` package keeps the user's comments, order, extensions and hand-written operations).
 import { isAlias, isMap, isScalar, parseDocument, type Document } from 'yaml';
-import { EXTENSION, readRoutesFromDocument, type Operation as ContractOperation } from 'traced-api-devkit';
+import { EXTENSION, readRoutesFromDocument, SECURITY_SCHEMES, type Operation as ContractOperation } from 'traced-api-devkit';
 import type { EndpointConfig } from './config.js';
 import { InputError } from './errors.js';
 
@@ -44,7 +44,7 @@ export function withStyle(style: DocumentStyle, body: string): string {
 }
 
 /** An operation as the routes contract's one reader (traced-api-devkit) reads it. */
-export type Operation = Pick<ContractOperation, 'method' | 'path' | 'operationId' | 'functionName' | 'sampling'>;
+export type Operation = Pick<ContractOperation, 'method' | 'path' | 'operationId' | 'functionName' | 'sampling'> & Partial<Pick<ContractOperation, 'auth'>>;
 
 export function parseOpenApi(text: string, file = 'openapi/openapi.yaml'): Document {
   const doc = parseDocument(text);
@@ -122,6 +122,8 @@ export function operationFor(endpoint: EndpointConfig, summary: string): Record<
     '200': { description: 'OK', content: { 'application/json': { schema: { type: 'object' } } } },
     ...(endpoint.publish ? { '502': { description: 'The event could not be published' } } : {}),
   };
+  // API Gateway requires what the scheme says (components.securitySchemes) before the integration runs.
+  if (endpoint.auth !== 'none') operation.security = [{ [SECURITY_SCHEMES[endpoint.auth].name]: [] }];
   operation['x-amazon-apigateway-integration'] = {
     type: 'aws_proxy',
     httpMethod: 'POST',
@@ -169,6 +171,7 @@ export function addOperation(doc: Document, endpoint: EndpointConfig, summary: s
         'each with the same operationId. Write out the path items that share it (remove the anchor), then run this again.',
     );
   }
+  declareSecurityScheme(doc, endpoint);
   if (isMap(item)) {
     item.flow = false;
     item.set(method, doc.createNode(operationFor(endpoint, summary)));
@@ -176,4 +179,20 @@ export function addOperation(doc: Document, endpoint: EndpointConfig, summary: s
     doc.setIn(['paths', endpoint.path], doc.createNode({ [method]: operationFor(endpoint, summary) }));
   }
   return doc.toString({ lineWidth: 0 });
+}
+
+/** The security scheme an endpoint's auth names, declared under components.securitySchemes unless it is there. */
+function declareSecurityScheme(doc: Document, endpoint: EndpointConfig): void {
+  if (endpoint.auth === 'none') return;
+  const { name, scheme } = SECURITY_SCHEMES[endpoint.auth];
+  if (doc.hasIn(['components', 'securitySchemes', name])) return;
+  if (!isMap(doc.get('components', true))) doc.set('components', doc.createNode({}));
+  if (!isMap(doc.getIn(['components', 'securitySchemes'], true))) doc.setIn(['components', 'securitySchemes'], doc.createNode({}));
+  doc.setIn(['components', 'securitySchemes', name], doc.createNode(scheme));
+}
+
+/** Whether the document as the generator wrote it already declares the scheme `auth` names (the fast edit adds none). */
+export function declaresScheme(text: string, auth: EndpointConfig['auth']): boolean {
+  if (auth === 'none') return true;
+  return new RegExp(`^components:\\n(?:[ #].*\\n|\\n)*?  securitySchemes:\\n(?:    .*\\n|\\n)*?    ${SECURITY_SCHEMES[auth].name}:\\n`, 'm').test(text);
 }

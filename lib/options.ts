@@ -1,6 +1,6 @@
 // Declarative options: each is stated once (name, type, description, default, how it is parsed),
 // and both the generators' --help and their prompts are built from that statement.
-import { HTTP_METHODS, RUNTIMES, SAMPLING_RULE_CHOICES, SAMPLING_RULE_QUOTA, TRACING_MODES, type SamplingRuleChoice } from './config.js';
+import { AUTH_TYPES, HTTP_METHODS, RUNTIMES, SAMPLING_RULE_CHOICES, SAMPLING_RULE_QUOTA, TRACING_MODES, type SamplingRuleChoice } from './config.js';
 import { InputError } from './errors.js';
 import { estimateRule } from './sampling.js';
 import * as parse from './validate.js';
@@ -21,6 +21,8 @@ export interface OptionSpec<Values> {
   yesDefault?: unknown;
   message: string | ((values: Partial<Values>) => string);
   choices?: readonly string[];
+  /** A line saying what each choice means, shown beside it when asked. */
+  choiceMeanings?: Record<string, string>;
   /** Also a positional argument of the command. */
   argument?: boolean;
   /** A setting, not a question: taken from the option or its default, never asked. */
@@ -28,6 +30,8 @@ export interface OptionSpec<Values> {
   /** Only some answers make the value mean something; given otherwise, it is refused with `why`. */
   appliesWhen?: { test: (values: Partial<Values>) => boolean; why: string };
   parse: (value: unknown) => unknown;
+  /** What a .yo-rc.json written before this option existed means by leaving it out. */
+  storedDefault?: unknown;
 }
 
 export interface AppValues {
@@ -41,6 +45,7 @@ export interface AppValues {
   reservoir: number;
   fixedRate: number;
   sns: boolean;
+  auth: string;
 }
 
 export interface EndpointValues {
@@ -54,7 +59,16 @@ export interface EndpointValues {
   fixedRate: number;
   priority: number;
   publish: boolean;
+  auth: string;
 }
+
+/** What each kind of auth means, in a line: shown where the choice is made. */
+export const AUTH_MEANINGS: Record<(typeof AUTH_TYPES)[number], string> = {
+  none: 'anyone who has the URL may call it',
+  'api-key': 'callers send an API key in the x-api-key header (Terraform makes the key and a usage plan with throttling and a quota)',
+  iam: 'callers sign requests with AWS credentials (SigV4) allowed execute-api:Invoke (Terraform outputs that policy)',
+};
+const authDescription = AUTH_TYPES.map((auth) => `${auth}: ${AUTH_MEANINGS[auth]}`).join('; ');
 
 /** What a few fixed rates would record and cost, so a user sees what a rate means before choosing it. */
 function rateChoices(expectedRps: number, reservoir: number): string {
@@ -124,6 +138,11 @@ export const appOptions: OptionSpec<AppValues>[] = [
     description: 'An SNS topic that handlers publish to through an X-Ray captured client; --no-sns leaves it out',
     defaultText: 'on', default: () => true, message: 'Add an SNS topic that handlers publish to?', parse: bool('SNS'),
   },
+  {
+    name: 'auth', key: 'auth', type: 'string', description: `Who may call the API, as API Gateway enforces it. ${authDescription}`,
+    defaultText: 'none', default: () => 'none', choices: AUTH_TYPES, storedDefault: 'none',
+    choiceMeanings: AUTH_MEANINGS, message: 'Who may call the API?', parse: parse.parseAuth,
+  },
 ];
 
 /** Settings of the route's own rule: they mean nothing when the API default rule samples it. */
@@ -191,6 +210,11 @@ export const endpointOptions: OptionSpec<EndpointValues>[] = [
     description: "The handler publishes to the project's SNS topic; --no-publish for one that does not",
     defaultText: 'on when the project has SNS', default: () => undefined,
     message: "Should the handler publish an event to the project's SNS topic?", parse: bool('Publish'),
+  },
+  {
+    name: 'auth', key: 'auth', type: 'string', description: `Who may call this endpoint. ${authDescription}`,
+    defaultText: "the project's (--auth of new)", default: () => undefined, choices: AUTH_TYPES,
+    choiceMeanings: AUTH_MEANINGS, message: 'Who may call this endpoint?', parse: parse.parseAuth,
   },
 ];
 
@@ -293,6 +317,10 @@ export function typedBooleans(typed: readonly string[], booleans: readonly strin
 export function parseStoredAnswers(stored: Record<string, unknown>, file = '.yo-rc.json'): AppValues {
   const values: Record<string, unknown> = {};
   for (const spec of appOptions) {
+    if ((stored[spec.key] === undefined || stored[spec.key] === null) && spec.storedDefault !== undefined) {
+      values[spec.key] = spec.storedDefault;
+      continue;
+    }
     if (stored[spec.key] === undefined || stored[spec.key] === null) {
       throw new InputError(`${file} has no ${spec.key}: this project was not written whole by traced-api; generate it again with \`traced-api new\`.`);
     }
@@ -367,7 +395,11 @@ export function questionFor(spec: OptionSpec<any>, defaultValue: unknown, values
     }
   };
   if (spec.type === 'boolean') return { type: 'confirm', name: spec.key, message, default: defaultValue ?? true };
-  if (spec.choices) return { type: 'select', name: spec.key, message, choices: [...spec.choices], default: defaultValue };
+  if (spec.choices) {
+    const meanings = spec.choiceMeanings;
+    const choices = spec.choices.map((choice) => (meanings?.[choice] ? { name: `${choice}: ${meanings[choice]}`, value: choice } : choice));
+    return { type: 'select', name: spec.key, message, choices, default: defaultValue };
+  }
   return { type: 'input', name: spec.key, message, default: defaultValue === undefined ? undefined : String(defaultValue), validate };
 }
 

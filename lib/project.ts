@@ -1,5 +1,5 @@
 // What a project and an endpoint look like, from the user's answers: the one place to read it.
-import type { EndpointConfig, HttpMethod, ProjectAnswers, ProjectConfig, Versions } from './config.js';
+import type { Auth, EndpointConfig, HttpMethod, ProjectAnswers, ProjectConfig, Versions } from './config.js';
 import { DEFAULT_RULE_PRIORITY } from './config.js';
 import { functionName, projectNames, samplingRuleName } from './names.js';
 import { parsePath } from './validate.js';
@@ -23,6 +23,7 @@ export interface EndpointAnswers {
   reservoir: number;
   fixedRate: number;
   priority: number;
+  auth: Auth;
   /** The generator chose the priority (recorded, so that it may renumber it later). */
   priorityChosenByGenerator?: boolean;
   /** false: no rule of its own, the API default rule samples the route. */
@@ -48,6 +49,7 @@ export function endpointConfig(project: Pick<ProjectConfig, 'names'>, answers: E
             fixedRate: answers.fixedRate,
           },
         }),
+    auth: answers.auth,
   };
 }
 
@@ -66,6 +68,8 @@ export function packageJsonFor(project: ProjectConfig): Record<string, unknown> 
       test: 'npm run build && vitest run',
       dev: 'traced-api-devkit dev',
       traces: 'traced-api-devkit traces',
+      // After a deploy: every route answers and its trace reaches X-Ray whole.
+      verify: 'traced-api-devkit verify',
       deploy: 'npm run build && terraform -chdir=terraform init && terraform -chdir=terraform apply',
       // Terraform's own tests (terraform/tests/): a mock AWS provider, plans only.
       'test:infra': 'npm run build && terraform -chdir=terraform init -backend=false -input=false && terraform -chdir=terraform test',

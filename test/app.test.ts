@@ -83,15 +83,33 @@ describe('yo traced-api', () => {
     });
   });
 
+  it.each([
+    ['api-key', 'api_key', { type: 'apiKey', name: 'x-api-key', in: 'header' }],
+    ['iam', 'sigv4', { type: 'apiKey', name: 'Authorization', in: 'header', 'x-amazon-apigateway-authtype': 'awsSigv4' }],
+  ])('with --auth %s, stores it and writes the security scheme API Gateway reads on the example operation', async (auth, scheme, declared) => {
+    const { project } = await generateApp('orders-api', { yes: true, auth });
+    expect(JSON.parse(read(project, '.yo-rc.json'))['generator-traced-api'].auth).toBe(auth);
+    const document = openapi(project);
+    expect(document.components.securitySchemes).toEqual({ [scheme]: declared });
+    expect(document.paths['/orders'].post.security).toEqual([{ [scheme]: [] }]);
+  });
+
+  it('writes no security without --auth: anyone may call the API', async () => {
+    const { project } = await generateApp('orders-api', { yes: true });
+    expect(JSON.parse(read(project, '.yo-rc.json'))['generator-traced-api'].auth).toBe('none');
+    expect(openapi(project).components).toBeUndefined();
+    expect(openapi(project).paths['/orders'].post.security).toBeUndefined();
+  });
+
   it('asks in a terminal and uses the answers', async () => {
     const { project } = await generateApp(undefined, {}, {
       name: 'shop-api', description: 'Shop', region: 'eu-central-1', stage: 'test', runtime: 'nodejs24.x',
-      tracingMode: 'PassThrough', apiTracing: false, reservoir: '0', fixedRate: '25%', sns: false,
+      tracingMode: 'PassThrough', apiTracing: false, reservoir: '0', fixedRate: '25%', sns: false, auth: 'iam',
     });
     const stored = JSON.parse(read(project, '.yo-rc.json'))['generator-traced-api'];
     expect(stored).toMatchObject({
       name: 'shop-api', description: 'Shop', region: 'eu-central-1', stage: 'test', runtime: 'nodejs24.x',
-      tracingMode: 'PassThrough', apiTracing: false, reservoir: 0, fixedRate: 0.25, sns: false,
+      tracingMode: 'PassThrough', apiTracing: false, reservoir: 0, fixedRate: 0.25, sns: false, auth: 'iam',
     });
     expect(read(project, 'src/handlers/createOrder.ts')).not.toMatch(/publishEvent|from '..\/lib\/sns/);
     expect(openapi(project).paths['/orders'].post.responses).not.toHaveProperty('502');
@@ -103,6 +121,7 @@ describe('yo traced-api', () => {
     [{ region: 'mars-1' }, /Region "mars-1"/],
     [{ runtime: 'nodejs18.x' }, /Runtime "nodejs18.x".*nodejs22.x, nodejs24.x/],
     [{ 'tracing-mode': 'Sometimes' }, /Tracing mode "Sometimes".*Active, PassThrough/],
+    [{ auth: 'oauth' }, /Auth "oauth" is not allowed: use one of none, api-key, iam\./],
   ])('rejects %j with a clear message and writes nothing', async (options, message) => {
     const cwd = tempDir();
     const result = runBin(['new', 'orders-api', '--yes', '--skip-install', ...Object.entries(options).map(([k, v]) => `--${k}=${v}`)], cwd);

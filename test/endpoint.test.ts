@@ -172,3 +172,44 @@ describe('the endpoint generator run from a folder inside the project', () => {
     expect(operations(join(cwd, 'outer-api/inner-api')).map((op) => op.operationId)).toEqual(['createOrder']);
   });
 });
+
+describe('the endpoint generator and auth', () => {
+  it("takes the project's auth by default, and --auth overrides it per endpoint, declaring the scheme it names", async () => {
+    const cwd = tempDir();
+    expect(runBin(['new', 'keyed-api', '--yes', '--skip-install', '--auth', 'api-key'], cwd).status).toBe(0);
+    const project = join(cwd, 'keyed-api');
+    expect(runBin(['endpoint', 'GET', '/orders', '--yes', '--no-publish'], project).status).toBe(0);
+    const signed = runBin(['endpoint', 'GET', '/orders/{orderId}', '--yes', '--no-publish', '--auth', 'iam'], project);
+    expect(signed.status, signed.stderr).toBe(0);
+    expect(runBin(['endpoint', 'GET', '/health', '--yes', '--no-publish', '--auth', 'none'], project).status).toBe(0);
+    const security = Object.fromEntries(operations(project).map((op) => [op.operationId, op.security]));
+    expect(security).toEqual({ createOrder: [{ api_key: [] }], getOrders: [{ api_key: [] }], getOrdersByOrderId: [{ sigv4: [] }], getHealth: undefined });
+    const document = parseYaml(read(project, 'openapi/openapi.yaml'));
+    expect(Object.keys(document.components.securitySchemes)).toEqual(['api_key', 'sigv4']);
+    expect(document.components.securitySchemes.sigv4['x-amazon-apigateway-authtype']).toBe('awsSigv4');
+    await validateOpenApi(project);
+  });
+
+  it('refuses an unknown --auth, naming the choices, and writes nothing', () => {
+    const cwd = tempDir();
+    expect(runBin(['new', 'plain-api', '--yes', '--skip-install'], cwd).status).toBe(0);
+    const project = join(cwd, 'plain-api');
+    const before = read(project, 'openapi/openapi.yaml');
+    const result = runBin(['endpoint', 'GET', '/orders', '--yes', '--auth', 'cognito'], project);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/Auth "cognito" is not allowed: use one of none, api-key, iam\./);
+    expect(read(project, 'openapi/openapi.yaml')).toBe(before);
+  });
+
+  it('works in a project whose .yo-rc.json predates --auth: its endpoints are open, as they were', () => {
+    const cwd = tempDir();
+    expect(runBin(['new', 'older-api', '--yes', '--skip-install'], cwd).status).toBe(0);
+    const project = join(cwd, 'older-api');
+    const config = JSON.parse(read(project, '.yo-rc.json'));
+    delete config['generator-traced-api'].auth;
+    writeFileSync(join(project, '.yo-rc.json'), JSON.stringify(config, null, 2));
+    const result = runBin(['endpoint', 'GET', '/orders', '--yes', '--no-publish'], project);
+    expect(result.status, result.stderr).toBe(0);
+    expect(operations(project).find((op) => op.operationId === 'getOrders').security).toBeUndefined();
+  });
+});

@@ -34,6 +34,7 @@ const sample: ProjectConfig = {
   reservoir: 1,
   fixedRate: 0.05,
   sns: true,
+  auth: 'none',
   names: { prefix: 'orders-api-dev', role: 'orders-api-dev-lambda', topic: 'orders-api-dev-events', defaultRule: 'orders-api-dev-default' },
   defaultRulePriority: 9000,
   versions,
@@ -135,6 +136,15 @@ describe('the generated Terraform', () => {
   it('passes them for a document without operations', async () => {
     const dir = renderProject(sample, 'openapi: 3.0.3\ninfo:\n  title: orders-api\n  version: 0.1.0\npaths: {}\n');
     expect(problemsText(await checkTerraform(dir))).toBe('');
+  });
+
+  it('passes them for a document whose operations need an API key and SigV4 (IAM)', async () => {
+    const withAuth = OPENAPI.replace('      x-traced-api:\n', '      security:\n        - api_key: []\n      x-traced-api:\n')
+      .replace('      responses:\n        "200": { description: OK }\n      x-amazon-apigateway-integration:\n        type: aws_proxy\n        httpMethod: POST\n        uri: \${lambda_invoke_arns.getOrdersByOrderIdItems}', '      security: [{ sigv4: [] }]\n      responses:\n        "200": { description: OK }\n      x-amazon-apigateway-integration:\n        type: aws_proxy\n        httpMethod: POST\n        uri: \${lambda_invoke_arns.getOrdersByOrderIdItems}')
+      .concat('components:\n  securitySchemes:\n    api_key: { type: apiKey, name: x-api-key, in: header }\n    sigv4: { type: apiKey, name: Authorization, in: header, x-amazon-apigateway-authtype: awsSigv4 }\n');
+    expect(withAuth).toContain('- api_key: []');
+    expect(withAuth).toContain('security: [{ sigv4: [] }]');
+    expect(problemsText(await checkTerraform(renderProject({ ...sample, auth: 'api-key' }, withAuth)))).toBe('');
   });
 
   it('fills the variables from the project config', () => {

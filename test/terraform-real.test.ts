@@ -113,18 +113,24 @@ describe.skipIf(missing.length > 0)('Terraform on generated projects (real terra
       })
     ).project;
     projects.nested = (await generateApp('shop-api', { yes: true })).project;
+    // Each kind of auth on one route of it, so that the planted faults reach the auth Terraform too.
+    const nestedAuth: Record<string, string> = { '/orders/{orderId}/items': 'api-key', '/orders/{orderId}/items/{itemId}': 'iam' };
     for (const path of ['/orders/{orderId}', '/orders/{orderId}/items', '/orders/{orderId}/items/{itemId}', '/customers/{customerId}/orders/{orderId}']) {
-      await addEndpoint(projects.nested, ['GET', path], { yes: true, publish: false });
+      await addEndpoint(projects.nested, ['GET', path], { yes: true, publish: false, auth: nestedAuth[path] ?? 'none' });
     }
+    // A project whose every route needs an API key, and one whose example needs SigV4 beside a route open to anyone.
+    projects.keyed = (await generateApp('keyed-api', { yes: true, auth: 'api-key' })).project;
+    projects.signed = (await generateApp('signed-api', { yes: true, auth: 'iam' })).project;
+    await addEndpoint(projects.signed, ['GET', '/orders/{orderId}'], { yes: true, publish: false, auth: 'none' });
     await addEndpoint(projects.nested, ['DELETE', '/orders/{orderId}'], { yes: true, priority: '700', reservoir: '0', 'fixed-rate': '1%' });
     for (const project of Object.values(projects)) await writeArtifacts(project);
     // One init at a time: two at once can race on the plugin cache ("failed to create directory").
     const started = performance.now();
     for (const project of Object.values(projects)) await mustPass(project, 'init', '-backend=false', '-input=false');
-    console.log(`terraform init of the three projects: ${seconds(started)}`);
+    console.log(`terraform init of the ${Object.keys(projects).length} projects: ${seconds(started)}`);
   }, 300_000);
 
-  it.concurrent.each(['default', 'variant', 'nested'])('the %s project validates, is formatted as terraform fmt leaves it, and passes its own Terraform tests', async (name) => {
+  it.concurrent.each(['default', 'variant', 'nested', 'keyed', 'signed'])('the %s project validates, is formatted as terraform fmt leaves it, and passes its own Terraform tests', async (name) => {
     const project = projects[name]!;
     const started = performance.now();
     await mustPass(project, 'validate');
@@ -132,7 +138,8 @@ describe.skipIf(missing.length > 0)('Terraform on generated projects (real terra
     const output = await mustPass(project, 'test');
     expect(output).toMatch(/Success! 3 passed, 0 failed\./);
     console.log(`${name}: validate + fmt + test in ${seconds(started)}`);
-  });
+    // Five projects at once on two cores: a minute each when the machine is idle.
+  }, 300_000);
 
   // Each fault breaks one promise; the project's Terraform tests must fail on every one.
   interface Fault {
@@ -158,6 +165,11 @@ describe.skipIf(missing.length > 0)('Terraform on generated projects (real terra
     { fault: 'xray:GetSamplingRules granted again', file: 'iam.tf', from: '"xray:PutTelemetryRecords"]', to: '"xray:PutTelemetryRecords", "xray:GetSamplingRules"]' },
     { fault: 'sns:Publish on every topic', file: 'iam.tf', from: 'resources = [statement.value.arn]', to: 'resources = ["*"]' },
     { fault: 'more SNS actions than sns:Publish', file: 'iam.tf', from: 'actions   = ["sns:Publish"]', to: 'actions   = ["sns:Publish", "sns:Subscribe"]' },
+    { fault: 'the API key read from an authorizer, not the x-api-key header', file: 'api.tf', from: 'api_key_source = "HEADER"', to: 'api_key_source = "AUTHORIZER"' },
+    { fault: "the usage plan's quota not the variable's", file: 'auth.tf', from: 'limit  = var.api_key_quota_limit', to: 'limit  = 1000' },
+    { fault: "the usage plan's throttle not the variables'", file: 'auth.tf', from: 'rate_limit  = var.api_key_rate_limit', to: 'rate_limit  = 1000' },
+    { fault: 'the invoke policy on every route of the stage', file: 'auth.tf', from: '/${var.stage}/${operation.method}${operation.path_pattern}', to: '/${var.stage}/*/*' },
+    { fault: 'the invoke policy without the stage', file: 'auth.tf', from: '/${var.stage}/${operation.method}', to: '/*/${operation.method}' },
   ];
 
   it('the Terraform tests fail on each planted fault', async () => {
@@ -208,9 +220,11 @@ describe.skipIf(missing.length > 0)('Terraform on generated projects (real terra
     cpSync(projects.nested!, copy, { recursive: true, verbatimSymlinks: true });
     const route = `/reports/${'monthly-'.repeat(15)}summary/{reportId}`;
     const document = join(copy, 'openapi/openapi.yaml');
+    // The route goes at the end of paths: before components, which the project's auth added after them.
+    const [paths, components = ''] = readFileSync(document, 'utf8').split(/^(?=components:)/m);
     writeFileSync(
       document,
-      `${readFileSync(document, 'utf8')}  ${route}:
+      `${paths}  ${route}:
     get:
       operationId: getLongReport
       responses:
@@ -227,7 +241,7 @@ describe.skipIf(missing.length > 0)('Terraform on generated projects (real terra
           priority: 50
           reservoirSize: 1
           fixedRate: 0.05
-`,
+${components}`,
     );
     await writeArtifacts(copy);
     const run = await terraform(copy, 'test');

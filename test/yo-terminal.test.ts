@@ -82,6 +82,10 @@ describe.skipIf(!hasTmux || !reachable)('yo traced-api in a terminal', () => {
       await answer('Default sampling rule: reservoir', '2');
       await answer('Default sampling rule: fixed rate', '10%');
       await answer('Add an SNS topic', 'Enter');
+      // Each kind of auth is shown with what it means, on its own line.
+      const choices = await waitFor('Who may call the API?');
+      expect(choices).toMatch(/none: anyone who has the URL may call it\n.*api-key: callers send an API key in the x-api-key header/);
+      await answer('Who may call the API?', 'Down', 'Enter');
       const shown = await waitFor(/EXIT:\d+/, 60_000);
       expect(shown).toContain('EXIT:0');
       expect(shown).toContain('Created term-api/');
@@ -95,7 +99,7 @@ describe.skipIf(!hasTmux || !reachable)('yo traced-api in a terminal', () => {
     expect(existsSync(join(project, 'src/handlers/createOrder.ts'))).toBe(true);
     expect(JSON.parse(readFileSync(join(project, '.yo-rc.json'), 'utf8'))['generator-traced-api']).toMatchObject({
       name: 'term-api', description: 'Orders from a terminal', region: 'us-east-1', stage: 'qa',
-      tracingMode: 'PassThrough', apiTracing: true, reservoir: 2, fixedRate: 0.1, sns: true,
+      tracingMode: 'PassThrough', apiTracing: true, reservoir: 2, fixedRate: 0.1, sns: true, auth: 'api-key',
     });
   });
 });

@@ -2,7 +2,7 @@
 // x-traced-api schema itself (valid JSON Schema, strict).
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { extensionSchema, readRoutesFromDocument, SUPPORTED_METHODS } from '../src/contract/routes.js';
+import { authSchema, extensionSchema, readRoutesFromDocument, SECURITY_SCHEMES, SUPPORTED_METHODS } from '../src/contract/routes.js';
 import { tfvars, variableDefaults } from '../src/contract/project.js';
 
 const integration = { type: 'aws_proxy', httpMethod: 'POST', uri: '${lambda_invoke_arns.x}' };
@@ -13,6 +13,58 @@ describe('the x-traced-api schema', () => {
     const ajv = new Ajv({ strict: true, allErrors: true });
     expect(ajv.validateSchema(extensionSchema), JSON.stringify(ajv.errors)).toBe(true);
     expect(() => ajv.compile(extensionSchema)).not.toThrow();
+  });
+});
+
+describe('the auth schema', () => {
+  it('is a valid JSON Schema (draft-07), compiled strictly, and takes the schemes the generator writes', () => {
+    const ajv = new Ajv({ strict: true, allErrors: true });
+    expect(ajv.validateSchema(authSchema), JSON.stringify(ajv.errors)).toBe(true);
+    ajv.addSchema(authSchema);
+    expect(ajv.validate(`${authSchema.$id}#/definitions/apiKey`, SECURITY_SCHEMES['api-key'].scheme)).toBe(true);
+    expect(ajv.validate(`${authSchema.$id}#/definitions/sigv4`, SECURITY_SCHEMES.iam.scheme)).toBe(true);
+    expect(ajv.validate(`${authSchema.$id}#/definitions/apiKey`, SECURITY_SCHEMES.iam.scheme)).toBe(false);
+  });
+});
+
+describe('each operation\'s auth', () => {
+  const components = { securitySchemes: { api_key: SECURITY_SCHEMES['api-key'].scheme, sigv4: SECURITY_SCHEMES.iam.scheme, cognito: { type: 'apiKey', name: 'Authorization', in: 'header', 'x-amazon-apigateway-authtype': 'cognito_user_pools' } } };
+  const read = (document: Record<string, unknown>) => readRoutesFromDocument({ components, ...document }, 'p');
+
+  it('comes from the operation\'s security, else the document\'s, through components.securitySchemes', () => {
+    const { operations, problems } = read({
+      security: [{ api_key: [] }],
+      paths: {
+        '/a': { get: { operationId: 'getA' }, post: { operationId: 'postA', security: [{ sigv4: [] }] }, put: { operationId: 'putA', security: [] } },
+      },
+    });
+    expect(problems).toEqual([]);
+    expect(operations.map((operation) => [operation.operationId, operation.auth])).toEqual([['getA', 'api-key'], ['putA', 'none'], ['postA', 'iam']]);
+  });
+
+  it('is reported, and the operation not served, when it names a scheme the dev server cannot enforce or does not exist', () => {
+    const { operations, problems } = read({
+      paths: { '/a': { get: { operationId: 'getA', security: [{ cognito: [] }] }, post: { operationId: 'postA', security: [{ missing: [] }] }, put: { operationId: 'putA', security: [{ api_key: [], sigv4: [] }] } } },
+    });
+    expect(operations).toEqual([]);
+    expect(problems.map((problem) => problem.message)).toEqual([
+      'GET /a (getA): the security scheme cognito is neither an API key in the x-api-key header nor x-amazon-apigateway-authtype awsSigv4: the dev server cannot enforce it',
+      'PUT /a (putA): security must be empty or one requirement naming one scheme with no scopes ([{ api_key: [] }] or [{ sigv4: [] }])',
+      'POST /a (postA): security names the scheme missing, which components.securitySchemes does not declare',
+    ]);
+  });
+
+  it('comes with the example request the document gives', () => {
+    const { operations } = read({
+      paths: {
+        '/orders/{orderId}': {
+          parameters: [{ name: 'orderId', in: 'path', example: 'o-1' }],
+          post: { operationId: 'postOrder', requestBody: { content: { 'application/json': { schema: { type: 'object', example: { item: 'book' } } } } } },
+          get: { operationId: 'getOrder' },
+        },
+      },
+    });
+    expect(operations.map((operation) => operation.example)).toEqual([{ pathParameters: { orderId: 'o-1' } }, { body: { item: 'book' }, pathParameters: { orderId: 'o-1' } }]);
   });
 });
 
@@ -32,8 +84,8 @@ describe('readRoutesFromDocument', () => {
     const { operations, problems } = readRoutesFromDocument(document, 'orders-api-dev');
     expect(problems).toEqual([]);
     expect(operations).toEqual([
-      { method: 'GET', path: '/orders/{orderId}', operationId: 'getOrder', pathParameters: ['orderId'], functionName: 'orders-api-dev-getOrder', sampling },
-      { method: 'DELETE', path: '/orders/{orderId}', operationId: 'deleteOrder', pathParameters: ['orderId'], functionName: 'orders-api-dev-deleteOrder' },
+      { method: 'GET', path: '/orders/{orderId}', operationId: 'getOrder', pathParameters: ['orderId'], functionName: 'orders-api-dev-getOrder', sampling, auth: 'none' },
+      { method: 'DELETE', path: '/orders/{orderId}', operationId: 'deleteOrder', pathParameters: ['orderId'], functionName: 'orders-api-dev-deleteOrder', auth: 'none' },
     ]);
   });
 

@@ -137,7 +137,7 @@ describe('sampling and routing of the dev server', () => {
   });
 
   it('routes as API Gateway: literal parts before parameters, greedy parameters last', () => {
-    const route = (path: string): Route => ({ method: 'GET', path, operationId: path, pathParameters: [], functionName: path, parts: path.split('/').slice(1) });
+    const route = (path: string): Route => ({ method: 'GET', path, operationId: path, pathParameters: [], functionName: path, auth: 'none', parts: path.split('/').slice(1) });
     const routes = [route('/orders/{id}'), route('/orders/latest'), route('/files/{path+}')];
     expect(matchRoute(routes, 'GET', '/orders/latest')).toMatchObject({ route: { path: '/orders/latest' } });
     expect(matchRoute(routes, 'GET', '/orders/a%20b')).toMatchObject({ route: { path: '/orders/{id}' }, pathParameters: { id: 'a b' } });

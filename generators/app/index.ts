@@ -66,6 +66,7 @@ export default class AppGenerator extends Generator {
       generatorOptions: {
         name: EXAMPLE_ENDPOINT.name,
         publish: this.project.sns,
+        auth: this.project.auth,
         yes: true,
         quiet: true,
         insideNew: true,

@@ -22,7 +22,7 @@ import { apiDefaultRule, applyMoves, movedOperations, planPriorities, type Prior
 import { endpointFiles } from '../../lib/templates.js';
 import { loadVersions, templatesRoot } from '../../lib/versions.js';
 import { canAsk, gather, isDryRun, optionValue, pendingFiles, refuseUnknownOptions, registerOptions } from '../../lib/yeoman.js';
-import type { HttpMethod } from '../../lib/config.js';
+import type { Auth, HttpMethod } from '../../lib/config.js';
 
 const OPENAPI = 'openapi/openapi.yaml';
 /** Files every project of every version has: one missing means a run of an older version was interrupted. */
@@ -43,7 +43,7 @@ function priorityPlan(project: ProjectConfig, operations: Operation[], values: P
   const method = values.method as HttpMethod;
   const operationId = String(values.name ?? operationIdFor(method, String(values.path)));
   // The route's own faults (a duplicate, a clashing parameter) are told before any about its rule's place.
-  const route = { method, path: String(values.path), operationId, publish: false, reservoir: 0, fixedRate: 0, priority: Number.NaN };
+  const route = { method, path: String(values.path), operationId, publish: false, reservoir: 0, fixedRate: 0, priority: Number.NaN, auth: 'none' as const };
   checkNewEndpoint(operations, endpointConfig(project, route));
   const ruleName = samplingRuleName(names.prefix, operationId);
   const api = { defaultRule: apiDefaultRule(names.defaultRule, defaultRulePriority), stage: project.stage };
@@ -146,6 +146,7 @@ export default class EndpointGenerator extends Generator {
       // What is wrong with the route itself comes first; then its rule's place among the others.
       priority: (v) => priorityPlan(project, this.operations, v as Partial<EndpointValues>, undefined, false).priority,
       publish: () => project.sns,
+      auth: () => project.auth,
     });
     if (values.publish && !project.sns) {
       throw new InputError('--publish needs an SNS topic, and this project was generated with --no-sns: use --no-publish.');
@@ -190,6 +191,7 @@ export default class EndpointGenerator extends Generator {
       reservoir: values.reservoir,
       fixedRate: values.fixedRate,
       priority: this.priorities.priority,
+      auth: values.auth as Auth,
       priorityChosenByGenerator: this.priorities.chosenByGenerator,
       ownRule,
     });
@@ -212,7 +214,8 @@ export default class EndpointGenerator extends Generator {
 
   private get summary() {
     const { endpoint } = this;
-    return `${endpoint.method} ${endpoint.path}${endpoint.publish ? ', publishing an event to SNS' : ''}`;
+    const auth = { none: '', 'api-key': ', for callers with an API key', iam: ', for SigV4-signed callers (IAM)' }[endpoint.auth];
+    return `${endpoint.method} ${endpoint.path}${endpoint.publish ? ', publishing an event to SNS' : ''}${auth}`;
   }
 
   writing() {

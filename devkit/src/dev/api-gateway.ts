@@ -9,6 +9,7 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import type { ProjectSettings } from '../contract/project.js';
 import { describeFailing, type TraceTimeline } from '../traces/segments.js';
 import { formatTimeline } from '../traces/terminal.js';
+import { authRefusal, type AuthRefusal, type LocalAuth } from './auth.js';
 import type { LambdaEnvironment } from './lambda-environment.js';
 import type { Output } from './output.js';
 import type { Invocation } from './pool.js';
@@ -52,6 +53,8 @@ export interface ApiGatewayOptions {
   random?: () => number;
   /** Default INTEGRATION_TIMEOUT_MS (tests pass less). */
   integrationTimeoutMs?: number;
+  /** The API key and credentials that pass the operations' auth. */
+  auth: LocalAuth;
 }
 
 interface Answer {
@@ -98,9 +101,14 @@ export class ApiGatewayFront {
     let invocation: Invocation | undefined;
     let invoked: Promise<Invocation> | undefined;
     let timedOutAt: number | undefined;
+    let refusal: AuthRefusal | undefined;
     if (!route) {
       answer = gatewayAnswer(GATEWAY_RESPONSES.missingRoute);
       record.note = match.methodNotAllowed ? `no ${method} for this path in openapi/openapi.yaml` : 'no route in openapi/openapi.yaml';
+    } else if ((refusal = await authRefusal(route.auth, { method, target: request.url ?? '/', headers: request.headers, body }, this.options.auth))) {
+      // Refused before any function runs: the trace holds the stage's segment alone.
+      answer = gatewayAnswer(refusal);
+      record.note = `refused (${route.auth}): ${refusal.why}`;
     } else if (!lambda.isBuilt(route)) {
       answer = gatewayAnswer(GATEWAY_RESPONSES.integrationFailure);
       record.note = `dist/${route.operationId}/index.js is missing: add src/handlers/${route.operationId}.ts and run npm run build`;

@@ -1,9 +1,11 @@
 // The dev server's own routes, beside the API's: the trace page (/_traces), the JSON it polls
-// (/_traces/api/state, /_traces/api/traces/<id>), and SNS on demand (/_sns, /_sns/fail, /_sns/ok).
+// (/_traces/api/state, /_traces/api/traces/<id>), SNS on demand (/_sns, /_sns/fail, /_sns/ok), and the X-Ray
+// read API over what it recorded (/_xray/<operation>: AWS_ENDPOINT_URL_XRAY=http://127.0.0.1:<port>/_xray).
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ProjectSettings } from '../contract/project.js';
 import type { LocalSns, SnsFailure } from '../local/local-sns.js';
+import type { LocalXRayApi } from '../local/local-xray-api.js';
 import { buildServiceMap } from '../traces/segments.js';
 import type { Output } from './output.js';
 import type { ServedRoutes } from './routes.js';
@@ -32,6 +34,8 @@ export interface InternalRoutesOptions {
   /** What the server says about this project's tracing (describeSetup). */
   notes: string[];
   output: Output;
+  /** The X-Ray read API over what the server recorded. */
+  xray: LocalXRayApi;
   /** The port the server listens on. */
   port(): number;
 }
@@ -45,7 +49,7 @@ export class InternalRoutes {
 
   /** Whether a path is one of these routes rather than the API's. */
   static owns(pathname: string): boolean {
-    return pathname === '/_traces' || pathname.startsWith('/_traces/') || pathname === '/_sns' || pathname.startsWith('/_sns/');
+    return pathname === '/_traces' || pathname.startsWith('/_traces/') || pathname === '/_sns' || pathname.startsWith('/_sns/') || pathname.startsWith('/_xray/');
   }
 
   async handle(request: IncomingMessage, response: ServerResponse, url: URL, body: string | null): Promise<void> {
@@ -53,6 +57,7 @@ export class InternalRoutes {
     const refusal = refuseForeign(request, this.options.port());
     if (refusal) return send(response, 403, { message: `${refusal}: the dev server's own routes answer pages it serves itself, on 127.0.0.1, localhost or [::1]` });
     const pathname = url.pathname.replace(/\/+$/, '') || '/';
+    if (pathname.startsWith('/_xray/')) return this.options.xray.handle(request, response, pathname.slice('/_xray'.length), body);
     const page = PAGE_FILES[pathname];
     if (page) {
       response.writeHead(200, { 'content-type': `${page.type}; charset=utf-8`, 'cache-control': 'no-store' });

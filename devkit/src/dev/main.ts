@@ -11,6 +11,10 @@ const USAGE = `Usage: npm run dev [-- options]    (traced-api-devkit dev [option
 
 Serves the API on 127.0.0.1 as API Gateway + Lambda would, traced with X-Ray, with a local SNS.
 The traces: http://127.0.0.1:<port>/_traces
+The X-Ray read API over what it recorded: AWS_ENDPOINT_URL_XRAY=http://127.0.0.1:<port>/_xray
+(npm run traces, npm run traces -- --rules and npm run verify then read this server instead of AWS).
+Operations whose security needs an API key take the local key it prints at start in x-api-key; those
+that need IAM take a SigV4 signature (service execute-api) made with the local credentials it prints.
 
 Options:
   --port <n>        port to listen on (default 3000; 0 picks a free one)
@@ -104,8 +108,15 @@ export async function main(argv: string[]): Promise<void> {
   for (const route of table.routes) {
     const rule = route.rule ?? project.defaultRule;
     const sampling = project.apiTracing ? `sampled by ${rule.ruleName}: ${rule.reservoirSize}/s, then ${rule.fixedRate * 100}%` : '';
-    say(`  route   ${route.method} ${route.path} -> ${route.functionName}  ${sampling}`.trimEnd());
+    const auth = route.auth === 'none' ? '' : `  [${route.auth}]`;
+    say(`  route   ${route.method} ${route.path} -> ${route.functionName}${auth}  ${sampling}`.trimEnd());
   }
+  if (table.routes.some((route) => route.auth === 'api-key')) say(`  api key x-api-key: ${server.auth.apiKey}   (this run's local key, for the [api-key] routes)`);
+  if (table.routes.some((route) => route.auth === 'iam')) {
+    const { accessKeyId, secretAccessKey } = server.auth.credentials;
+    say(`  iam     sign for execute-api in ${server.auth.region} with AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secretAccessKey}   (this run's local credentials, for the [iam] routes)`);
+  }
+  say(`  X-Ray API  over what this server records: AWS_ENDPOINT_URL_XRAY=${server.xrayEndpoint} npm run traces   (or npm run verify -- --url ${server.url})`);
   for (const warning of table.warnings) say(`  NOT SERVED  ${warning}`);
   for (const note of server.notes) say(`  note    ${note}`);
   say('Each request prints: method, path, status, duration, trace id, and the failing segment if any.');

@@ -4,7 +4,7 @@
 // routes contract (../contract/routes.ts).
 import { readRoutes as readContract, urlPathPattern, type Operation } from '../contract/routes.js';
 import type { ProjectSettings } from '../contract/project.js';
-import { Sampler } from './sampling.js';
+import { Sampler, SamplingCounts } from './sampling.js';
 
 export interface SamplingRule {
   ruleName: string;
@@ -109,6 +109,8 @@ export class ServedRoutes {
   private readonly openapiPath: string;
   private readonly project: ProjectSettings;
   private readonly random?: () => number;
+  /** What the rules matched and sampled, kept across reloads (GetSamplingStatisticSummaries under /_xray). */
+  readonly counts = new SamplingCounts();
   table: RouteTable;
   sampler: Sampler;
 
@@ -117,13 +119,13 @@ export class ServedRoutes {
     this.project = project;
     this.random = random;
     this.table = readRoutes(openapiPath, project);
-    this.sampler = new Sampler(this.table.rules, random);
+    this.sampler = new Sampler(this.table.rules, random, Date.now, this.counts);
   }
 
   /** Reads the document again; throws (keeping the routes served so far) when it cannot. */
   reload(): RouteTable {
     const table = readRoutes(this.openapiPath, this.project);
-    [this.table, this.sampler] = [table, new Sampler(table.rules, this.random)];
+    [this.table, this.sampler] = [table, new Sampler(table.rules, this.random, Date.now, this.counts)];
     return table;
   }
 }

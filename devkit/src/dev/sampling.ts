@@ -27,16 +27,46 @@ export function matchesPattern(pattern: string, text: string): boolean {
   return regex.test(text);
 }
 
+/** One rule's counts over a 10-second window, as X-Ray keeps them (GetSamplingStatisticSummaries). */
+export interface RuleWindow {
+  ruleName: string;
+  /** Epoch ms of the window's start. */
+  start: number;
+  requests: number;
+  sampled: number;
+}
+
+/** The requests each rule matched and sampled, per 10-second window, for the last 10 minutes. */
+export class SamplingCounts {
+  private readonly windows: RuleWindow[] = [];
+
+  count(ruleName: string, sampled: boolean, now: number): void {
+    const start = now - (now % 10_000);
+    let window = this.windows.find((candidate) => candidate.ruleName === ruleName && candidate.start === start);
+    if (!window) this.windows.push((window = { ruleName, start, requests: 0, sampled: 0 }));
+    window.requests += 1;
+    if (sampled) window.sampled += 1;
+    const oldest = start - 10 * 60_000;
+    while (this.windows.length > 0 && this.windows[0]!.start < oldest) this.windows.shift();
+  }
+
+  recent(): RuleWindow[] {
+    return this.windows.map((window) => ({ ...window }));
+  }
+}
+
 export class Sampler {
   private readonly rules: SamplingRule[];
   private readonly random: () => number;
   private readonly now: () => number;
+  private readonly counts?: SamplingCounts;
   private readonly reservoirs = new Map<string, { second: number; taken: number }>();
 
-  constructor(rules: SamplingRule[], random: () => number = Math.random, now: () => number = Date.now) {
+  constructor(rules: SamplingRule[], random: () => number = Math.random, now: () => number = Date.now, counts?: SamplingCounts) {
     this.rules = rules;
     this.random = random;
     this.now = now;
+    this.counts = counts;
   }
 
   /** The rule that applies to a request: `urlPath` is the path X-Ray sees, with the stage (/dev/orders/1). */
@@ -47,6 +77,12 @@ export class Sampler {
   decide(method: string, urlPath: string): SamplingDecision {
     const rule = this.ruleFor(method, urlPath);
     if (!rule) return { sampled: false, rule: 'no rule', reason: 'fixed rate' };
+    const decision = this.draw(rule);
+    this.counts?.count(rule.ruleName, decision.sampled, this.now());
+    return decision;
+  }
+
+  private draw(rule: SamplingRule): SamplingDecision {
     const second = Math.floor(this.now() / 1000);
     const reservoir = this.reservoirs.get(rule.ruleName) ?? { second, taken: 0 };
     if (reservoir.second !== second) Object.assign(reservoir, { second, taken: 0 });

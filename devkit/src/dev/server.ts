@@ -4,11 +4,12 @@
 //   ./lambda-environment.ts  the functions' execution environments (./pool.ts), their environment variables, recycling
 //   ./recorded-segments.ts   the stage's and the function's segments, as API Gateway and Lambda record them
 //   ./trace-store.ts         the requests and traces kept for the page
-//   ./internal-routes.ts     /_traces (the page and its JSON) and /_sns (SNS failing on demand)
+//   ./internal-routes.ts     /_traces (the page and its JSON), /_sns (SNS failing on demand), /_xray (the X-Ray read API)
+//   ./auth.ts                the operations' auth (API key, SigV4), enforced before any function runs
 //   ./watcher.ts             rebuild on src/ change, reload the routes on an OpenAPI document change
 // They pass one request's trace as a TraceContext (./trace-context.ts). This module starts them, and reads each
 // request's URL and body within API Gateway's limits (./incoming.ts) before handing it to the front or the /_
-// routes. The X-Ray SDK in the handler sends its
+// routes (the X-Ray read API at /_xray among them). The X-Ray SDK in the handler sends its
 // subsegments to a local daemon, so a trace reads client -> API -> function -> SNS.
 import { forTerminal, linesForTerminal } from '../terminal/text.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -17,7 +18,10 @@ import path from 'node:path';
 import type { SegmentDocument, TraceTimeline } from '../traces/segments.js';
 import { readProjectSettings, type ProjectSettings } from '../contract/project.js';
 import { LocalSns, type SnsFailure } from '../local/local-sns.js';
+import { LocalXRayApi } from '../local/local-xray-api.js';
 import { LocalXRayDaemon } from '../local/local-xray-daemon.js';
+import { RecordedXRay } from './recorded-xray.js';
+import { newLocalAuth, type LocalAuth } from './auth.js';
 import { ApiGatewayFront, gatewayAnswer, GATEWAY_RESPONSES, MAX_PAYLOAD_BYTES, type GatewayResponse } from './api-gateway.js';
 import { readBody, refuseUnread, requestUrl } from './incoming.js';
 import { INTERNAL_BODY_LIMIT, InternalRoutes, SNS_DOWN } from './internal-routes.js';
@@ -62,13 +66,21 @@ export interface DevServerOptions {
   maxTraces?: number;
   /** How long API Gateway waits for a function before it answers 504 (default INTEGRATION_TIMEOUT_MS, 29 s; tests pass less). */
   integrationTimeoutMs?: number;
+  /** The API key and credentials the operations' auth accepts (default: fresh ones, printed at start). */
+  auth?: LocalAuth;
 }
 
 export interface DevServer {
   url: string;
   port: number;
+  /** The X-Ray read API over what this server recorded: AWS_ENDPOINT_URL_XRAY for the SDK, `npm run traces` and `npm run verify`. */
+  xrayEndpoint: string;
+  /** That API itself: its `destination` may play an account with Transaction Search (tests). */
+  xrayApi: LocalXRayApi;
   sns?: LocalSns;
   daemon: LocalXRayDaemon;
+  /** What passes the operations' auth: the local API key, and the local credentials to sign with (SigV4). */
+  auth: LocalAuth;
   notes: string[];
   requests(): RequestRecord[];
   trace(traceId: string): TraceTimeline | undefined;
@@ -90,6 +102,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const sns = settings.sns ? await LocalSns.start() : undefined;
   if (sns && options.snsFailure) sns.failWith({ ...SNS_DOWN, ...options.snsFailure });
   const notes = describeSetup(settings, routes.table);
+  const auth = options.auth ?? newLocalAuth(settings.region);
 
   const lambda = new LambdaEnvironment({
     root,
@@ -116,8 +129,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     color: options.color,
     random: options.random,
     integrationTimeoutMs: options.integrationTimeoutMs,
+    auth,
   });
-  const internal = new InternalRoutes({ settings, routes, store, sns, notes, output: out, port: () => (server.address() as AddressInfo).port });
+  const xray = LocalXRayApi.over(new RecordedXRay(settings, routes, store), '/_xray');
+  const internal = new InternalRoutes({ settings, routes, store, sns, notes, output: out, xray, port: () => (server.address() as AddressInfo).port });
 
   // API Gateway's answer to a request it does not take, printed as a request line.
   const refuse = (request: IncomingMessage, response: ServerResponse, refusal: GatewayResponse, why: string) => {
@@ -160,8 +175,11 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    xrayEndpoint: `http://127.0.0.1:${port}/_xray`,
+    xrayApi: xray,
     sns,
     daemon,
+    auth,
     notes,
     requests: () => store.requests(),
     trace: (traceId) => store.timeline(traceId),

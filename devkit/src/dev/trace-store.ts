@@ -114,7 +114,14 @@ export class TraceStore {
 
   /** The timelines of the traces whose requests are done. */
   doneTimelines(): TraceTimeline[] {
-    return [...this.traces.entries()].filter(([, trace]) => trace.request?.done).map(([id, trace]) => buildTimeline(id, trace.documents.toArray()));
+    return this.doneTraces().map((trace) => trace.timeline);
+  }
+
+  /** The traces whose requests are done, with their documents. */
+  doneTraces(): { id: string; documents: SegmentDocument[]; timeline: TraceTimeline }[] {
+    return [...this.traces.entries()]
+      .filter(([, trace]) => trace.request?.done)
+      .map(([id, trace]) => ({ id, documents: trace.documents.toArray(), timeline: buildTimeline(id, trace.documents.toArray()) }));
   }
 
   /** Waits for the handler's subsegments: the SDK sends each over UDP as it closes, just before the response. */

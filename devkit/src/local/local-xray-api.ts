@@ -8,11 +8,14 @@
 // It holds sampling rules and their statistics (GetSamplingRules, GetSamplingStatisticSummaries), and fails on
 // demand as AWS does: a denied action, an expired token, a NextToken repeated for ever, an endpoint that never answers.
 // It filters summaries by the time window, and keeps only traces with a fault or an error when the filter
-// expression asks for them; other filter expressions are recorded, not evaluated.
+// expression asks for them; other filter expressions are recorded, not evaluated. The dev server serves the same
+// API under /_xray from what it recorded (LocalXRayApi.over): there, filter expressions are evaluated
+// (./filter-expression.ts) and one the dev server does not understand is refused.
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SegmentDocument } from '../traces/segments.js';
+import { compileFilter } from './filter-expression.js';
 
 /** A trace the stand-in holds: its summary (GetTraceSummaries) and its documents (BatchGetTraces, ListRetrievedTraces). */
 export interface FixtureTrace {
@@ -80,6 +83,13 @@ interface Retrieval {
 
 type Answer = { status: number; answer: Record<string, unknown> };
 
+/** Where the API's answers come from when they are live (the dev server's recordings) rather than fixtures. */
+export interface XRaySource {
+  traces(): FixtureTrace[];
+  samplingRules(): FixtureSamplingRule[];
+  samplingStatistics(): FixtureStatistic[];
+}
+
 export class LocalXRayApi {
   readonly requests: XRayApiRequest[] = [];
   /** Items per page of GetTraceSummaries, ListRetrievedTraces, GetSamplingRules and GetSamplingStatisticSummaries. */
@@ -105,15 +115,21 @@ export class LocalXRayApi {
   /** Paged operations answer with the same NextToken for ever. */
   repeatNextToken = false;
   readonly url: string;
-  private readonly server: Server;
-  private readonly traces: FixtureTrace[];
+  private readonly server?: Server;
+  private readonly fixtures: FixtureTrace[];
+  private readonly source?: XRaySource;
   private readonly retrievals = new Map<string, Retrieval>();
   private readonly hanging = new Set<ServerResponse>();
 
-  private constructor(server: Server, url: string, traces: FixtureTrace[]) {
+  private constructor(server: Server | undefined, url: string, fixtures: FixtureTrace[], source?: XRaySource) {
     this.server = server;
     this.url = url;
-    this.traces = traces;
+    this.fixtures = fixtures;
+    this.source = source;
+  }
+
+  private get traces(): FixtureTrace[] {
+    return this.source ? this.source.traces() : this.fixtures;
   }
 
   static async start(traces: FixtureTrace[]): Promise<LocalXRayApi> {
@@ -124,29 +140,40 @@ export class LocalXRayApi {
     server.on('request', (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        let body: Record<string, unknown> = {};
-        try {
-          body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
-        } catch {
-          // answered below as an invalid request
-        }
-        const operation = XRAY_OPERATIONS[`${req.method} ${req.url}` as keyof typeof XRAY_OPERATIONS] ?? 'unknown';
-        api.requests.push({ operation, path: req.url ?? '/', body, headers: req.headers, at: Date.now() });
-        if (api.hang) {
-          api.hanging.add(res);
-          return;
-        }
-        const { status, answer } = api.answer(operation, `${req.method} ${req.url}`, body);
-        res.writeHead(status, {
-          'content-type': 'application/json',
-          'x-amzn-requestid': randomUUID(),
-          ...(status >= 400 ? { 'x-amzn-errortype': String(answer.__type) } : {}),
-        });
-        res.end(JSON.stringify(answer));
-      });
+      req.on('end', () => api.handle(req, res, req.url ?? '/', Buffer.concat(chunks).toString('utf8')));
     });
     return api;
+  }
+
+  /** The API answering from `source` (the dev server's recordings), served by another server under `url`. */
+  static over(source: XRaySource, url: string): LocalXRayApi {
+    const api = new LocalXRayApi(undefined, url, [], source);
+    api.pageSize = 50;
+    return api;
+  }
+
+  /** Answers one request; `path` is the operation's path (/TraceSummaries...), without any prefix it is served under. */
+  handle(req: IncomingMessage, res: ServerResponse, path: string, text: string | null): void {
+    let body: Record<string, unknown> = {};
+    try {
+      body = JSON.parse(text || '{}') as Record<string, unknown>;
+    } catch {
+      // answered below as an invalid request
+    }
+    const operation = XRAY_OPERATIONS[`${req.method} ${path}` as keyof typeof XRAY_OPERATIONS] ?? 'unknown';
+    // The fixtures' log is for tests; the dev server keeps none (it runs for hours).
+    if (!this.source) this.requests.push({ operation, path, body, headers: req.headers, at: Date.now() });
+    if (this.hang) {
+      this.hanging.add(res);
+      return;
+    }
+    const { status, answer } = this.answer(operation, `${req.method} ${path}`, body);
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'x-amzn-requestid': randomUUID(),
+      ...(status >= 400 ? { 'x-amzn-errortype': String(answer.__type) } : {}),
+    });
+    res.end(JSON.stringify(answer));
   }
 
   /** The requests of one operation, in order. */
@@ -156,8 +183,10 @@ export class LocalXRayApi {
 
   async stop(): Promise<void> {
     for (const res of this.hanging) res.destroy();
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve, reject) => this.server.close((error) => (error ? reject(error) : resolve())));
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
   }
 
   private answer(operation: XRayOperation | 'unknown', route: string, body: Record<string, unknown>): Answer {
@@ -188,9 +217,9 @@ export class LocalXRayApi {
           IndexingRules: [{ Name: 'Default', ModifiedAt: 1_735_689_600, Rule: { Probabilistic: { DesiredSamplingPercentage: this.indexedPercent, ActualSamplingPercentage: this.indexedPercent } } }],
         });
       case 'GetSamplingRules':
-        return ok(this.page(body, 'SamplingRuleRecords', this.samplingRules.map((rule) => ({ SamplingRule: { Host: '*', ResourceARN: '*', Version: 1, ...rule }, CreatedAt: 1_735_689_600, ModifiedAt: 1_735_689_600 }))));
+        return ok(this.page(body, 'SamplingRuleRecords', (this.source?.samplingRules() ?? this.samplingRules).map((rule) => ({ SamplingRule: { Host: '*', ResourceARN: '*', Version: 1, ...rule }, CreatedAt: 1_735_689_600, ModifiedAt: 1_735_689_600 }))));
       case 'GetSamplingStatisticSummaries':
-        return ok(this.page(body, 'SamplingStatisticSummaries', this.samplingStatistics));
+        return ok(this.page(body, 'SamplingStatisticSummaries', this.source?.samplingStatistics() ?? this.samplingStatistics));
     }
   }
 
@@ -207,10 +236,13 @@ export class LocalXRayApi {
     if (typeof StartTime !== 'number' || typeof EndTime !== 'number' || StartTime > EndTime) return invalid('StartTime and EndTime are required, StartTime first');
     if (EndTime - StartTime > this.maxQueryHours * 3600 + 1) return invalid(`The time range between StartTime and EndTime is at most ${this.maxQueryHours} hours`);
     const problemsOnly = typeof FilterExpression === 'string' && /\b(fault|error)\b/.test(FilterExpression);
+    // Live recordings are filtered as X-Ray would; fixtures only by fault or error (their summaries are partial).
+    const filter = this.source && typeof FilterExpression === 'string' ? compileFilter(FilterExpression) : undefined;
+    if (typeof filter === 'string') return invalid(filter);
     const inWindow = this.traces.filter((trace) => trace.start >= StartTime && trace.start <= EndTime);
     const searchable = this.destination === 'CloudWatchLogs' ? inWindow.filter((trace) => trace.indexed !== false) : inWindow;
     const matching = searchable
-      .filter((trace) => !problemsOnly || trace.summary.HasFault === true || trace.summary.HasError === true)
+      .filter((trace) => (filter ? filter(trace.summary) : !problemsOnly || trace.summary.HasFault === true || trace.summary.HasError === true))
       .sort((a, b) => b.start - a.start);
     const page = this.page(body, 'TraceSummaries', matching.map((trace) => trace.summary));
     // The query's traces processed are counted once, on its first page.
@@ -223,7 +255,7 @@ export class LocalXRayApi {
     // Under Transaction Search, segments are in CloudWatch Logs: BatchGetTraces finds none of them.
     const found = this.destination === 'XRay' ? this.traces.filter((trace) => ids.includes(trace.id)) : [];
     return ok({
-      Traces: found.map((trace) => ({ Id: trace.id, Duration: 0.412, LimitExceeded: false, Segments: documentsOf(trace) })),
+      Traces: found.map((trace) => ({ Id: trace.id, Duration: trace.summary.Duration ?? 0.412, LimitExceeded: false, Segments: documentsOf(trace) })),
       UnprocessedTraceIds: ids.filter((id) => !found.some((trace) => trace.id === id)),
     });
   }

@@ -71,6 +71,11 @@ export function screen(text: string, color: boolean, max = 4 * TERMINAL_VALUE_LI
     .join('\n');
 }
 
+/** A command's output whose every line passes through `screen` (its colour marks drawn when `color` is on). */
+export function screened<T extends { out: (line: string) => void; err: (line: string) => void; color: boolean }>(given: T): T {
+  return { ...given, out: (line: string) => given.out(screen(line, given.color)), err: (line: string) => given.err(screen(line, given.color)) };
+}
+
 /** Whether a stream gets colour: a terminal, and NO_COLOR unset (https://no-color.org). */
 export function colorFor(stream: { isTTY?: boolean }): boolean {
   return Boolean(stream.isTTY) && !process.env.NO_COLOR;

@@ -2,11 +2,11 @@
 // failing segment marked with its cause, in accounts that keep segments in X-Ray and in accounts where CloudWatch
 // Transaction Search sends them to CloudWatch Logs; `--rules`: whether each sampling rule acts once deployed.
 // Uses the standard AWS configuration (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_XRAY...).
-import { colorFor, forTerminal, screen } from '../terminal/text.js';
+import { colorFor, forTerminal, screen, screened } from '../terminal/text.js';
 import path from 'node:path';
 import type { TraceSummary } from '@aws-sdk/client-xray';
-import { parseOptions, UsageError } from '../command-line.js';
-import { readProjectSettings, SettingsError, xrayServiceName, type ProjectSettings } from '../contract/project.js';
+import { parseOptions, runProjectCommand, UsageError } from '../command-line.js';
+import { xrayServiceName, type ProjectSettings } from '../contract/project.js';
 import { readRoutes } from '../contract/routes.js';
 import {
   batchGetTraces,
@@ -70,7 +70,7 @@ const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 export { UsageError };
 
 /** A duration such as 30s, 15m, 2h or 7d, in seconds; `option` names it in the error. */
-function parseDuration(text: string, option: string, max: { seconds: number; text: string; why: string }): number {
+export function parseDuration(text: string, option: string, max: { seconds: number; text: string; why: string }): number {
   const match = /^(\d+)(s|m|h|d)$/.exec(text.trim());
   const seconds = match ? Number(match[1]) * UNITS[match[2]!]! : NaN;
   if (!match || seconds <= 0) throw new UsageError(`${option} ${text}: give a number and a unit, s, m, h or d, such as 30s, 15m, 2h or 7d`);
@@ -120,19 +120,13 @@ export async function main(argv: string[]): Promise<void> {
 /** The command, its exit code returned: 0 done, 1 X-Ray failed, the trace is not there or a rule is not deployed, 2 bad arguments. */
 export async function traces(argv: string[], given: Output): Promise<number> {
   // Every line passes the terminal's one door: X-Ray's documents and AWS's messages are outside text.
-  const output: Output = { ...given, out: (line) => given.out(screen(line, given.color)), err: (line) => given.err(screen(line, given.color)) };
-  try {
-    return await run(argv, output);
-  } catch (error) {
+  const output = screened(given);
+  const oneLine = (error: unknown) => {
     output.progress?.(undefined);
-    if (error instanceof UsageError || error instanceof SettingsError) {
-      output.err(`${error.message}\n\n${USAGE}`);
-      return 2;
-    }
     // Every X-Ray failure is already one line; anything else is a bug, still said in one line.
-    output.err(error instanceof XRayCallError ? error.message : `npm run traces failed: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
-  }
+    return error instanceof XRayCallError ? error.message : undefined;
+  };
+  return runProjectCommand({ name: 'npm run traces', usage: USAGE, parse: parseArguments, oneLine }, argv, output, (options, { root, settings }) => run(options, root, settings, output));
 }
 
 function defaultOutput(): Output {
@@ -179,14 +173,7 @@ function parseArguments(argv: string[]) {
   return { ...values, sinceText, since, id, limit, timeoutMs: timeout * 1000, waitMs: wait * 1000 };
 }
 
-async function run(argv: string[], output: Output): Promise<number> {
-  const options = parseArguments(argv);
-  if (options.help) {
-    output.out(USAGE);
-    return 0;
-  }
-  const root = process.cwd();
-  const project = readProjectSettings(root);
+async function run(options: ReturnType<typeof parseArguments>, root: string, project: ProjectSettings, output: Output): Promise<number> {
   const region = options.region ?? project.region;
   if (options.rules) {
     const expected = expectedRules(root, project);

@@ -26,23 +26,44 @@ export interface XRay {
   region: string;
   endpoint: string;
   timeoutMs: number;
+  /** The credentials the client signs with (the SDK's default chain), for signing other AWS requests alike. */
+  credentials(): Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string }>;
 }
 
 /** Most pages read per paged call: a guard against an endpoint that never stops answering with more. */
 export const MAX_PAGES = 50;
 
-export function xrayClient({ region, timeoutMs, neededActions }: { region: string; timeoutMs: number; neededActions: readonly string[] }): XRay {
+export interface XRayClientOptions {
+  region: string;
+  timeoutMs: number;
+  neededActions: readonly string[];
+  /** An endpoint of its own (the dev server's /_xray), over AWS_ENDPOINT_URL_XRAY and the region's. */
+  endpoint?: string;
+  /** Credentials of its own, over the SDK's default chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+export function xrayClient({ region, timeoutMs, neededActions, endpoint: own, credentials: given }: XRayClientOptions): XRay {
   const client = new XRayClient({
     region,
     maxAttempts: 2,
     // Each attempt: a socket within the deadline, an answer within it (an error, not the SDK's default warning).
     requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs, throwOnRequestTimeout: true },
+    ...(own ? { endpoint: own } : {}),
+    ...(given ? { credentials: given } : {}),
   });
-  const endpoint = process.env.AWS_ENDPOINT_URL_XRAY ?? process.env.AWS_ENDPOINT_URL ?? `https://xray.${region}.amazonaws.com`;
+  const endpoint = own ?? process.env.AWS_ENDPOINT_URL_XRAY ?? process.env.AWS_ENDPOINT_URL ?? `https://xray.${region}.amazonaws.com`;
   return {
     region,
     endpoint,
     timeoutMs,
+    async credentials() {
+      try {
+        return await client.config.credentials();
+      } catch (error) {
+        throw new XRayCallError(explain(error, { operation: 'GetTraceSummaries', region, endpoint, timeoutMs, neededActions, timedOut: false }));
+      }
+    },
     async send<Output>(operation: string, command: { input: unknown }): Promise<Output> {
       // The whole call, retries included, ends by the deadline (twice one attempt's, for the one retry).
       const deadline = AbortSignal.timeout(timeoutMs * 2);

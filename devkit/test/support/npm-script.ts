@@ -2,7 +2,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { projectRoot } from './project.js';
+
+/** The default project's root, generated on first use only (a test file with a project of its own never makes it). */
+const defaultRoot = async () => (await import('./project.js')).projectRoot;
 
 /** The environment for a script: this one, without what vitest set for its own workers. */
 function scriptEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -30,7 +32,8 @@ function commandOf(script: string, args: string[], direct: boolean, cwd: string)
 }
 
 /** `npm run <script> -- <args>` to its end, in the test project or the project at `cwd`. */
-export function runScript(script: string, args: string[], env: Record<string, string> = {}, { direct = false, timeoutMs = 20_000, cwd = projectRoot } = {}): Promise<ScriptResult> {
+export async function runScript(script: string, args: string[], env: Record<string, string> = {}, { direct = false, timeoutMs = 20_000, cwd = '' } = {}): Promise<ScriptResult> {
+  cwd ||= await defaultRoot();
   return new Promise((resolve, reject) => {
     const [program, programArgs] = commandOf(script, args, direct, cwd);
     const child = spawn(program, programArgs, { cwd, env: scriptEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -62,7 +65,7 @@ export interface RunningScript {
 export async function startScript(script: string, args: string[], env: Record<string, string> = {}): Promise<RunningScript> {
   // Its own process group, so that stop() reaches node behind npm and sh.
   const child: ChildProcess = spawn('npm', ['run', '--silent', script, '--', ...args], {
-    cwd: projectRoot,
+    cwd: await defaultRoot(),
     env: scriptEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,

@@ -28,6 +28,15 @@ override_resource {
 }
 
 override_resource {
+  target          = aws_api_gateway_rest_api.this
+  override_during = plan
+  values = {
+    id            = "tests-api"
+    execution_arn = "arn:aws:execute-api:us-east-1:123456789012:tests-api"
+  }
+}
+
+override_resource {
   target          = aws_iam_role.lambda
   override_during = plan
   values = {
@@ -45,6 +54,13 @@ variables {
         path          = route
         function_name = try(operation["x-traced-api"].functionName, null)
         sampling      = try(operation["x-traced-api"].sampling, null)
+        # api-key, iam or none: the scheme its security (or the document's) names, as components declares it.
+        auth = lookup({
+          "x-api-key"     = "api-key"
+          "Authorization" = "iam"
+          }, try(yamldecode(file("../openapi/openapi.yaml")).components.securitySchemes[
+            keys(try(operation.security, yamldecode(file("../openapi/openapi.yaml")).security)[0])[0]
+        ].name, "none"), "none")
       } if contains(["get", "put", "post", "delete", "patch"], method)
     }
   ]...)
@@ -161,6 +177,45 @@ run "as_configured" {
   assert {
     condition     = aws_iam_role_policy.lambda.role == aws_iam_role.lambda.id
     error_message = "The policy with these permissions is attached to the Lambda role."
+  }
+
+  assert {
+    condition = (
+      length(aws_api_gateway_api_key.this) == (anytrue([for id, operation in var.expected_operations : operation.auth == "api-key"]) ? 1 : 0) &&
+      length(aws_api_gateway_usage_plan_key.this) == length(aws_api_gateway_api_key.this) &&
+      aws_api_gateway_rest_api.this.api_key_source == "HEADER"
+    )
+    error_message = "An API key (read from the x-api-key header) and its usage plan key exist exactly when an operation requires an API key."
+  }
+
+  assert {
+    condition = alltrue([
+      for plan in aws_api_gateway_usage_plan.this : (
+        one(plan.api_stages).api_id == aws_api_gateway_rest_api.this.id &&
+        one(plan.api_stages).stage == var.stage &&
+        one(plan.throttle_settings).rate_limit == var.api_key_rate_limit &&
+        one(plan.throttle_settings).burst_limit == var.api_key_burst_limit &&
+        one(plan.quota_settings).limit == var.api_key_quota_limit &&
+        one(plan.quota_settings).period == var.api_key_quota_period
+      )
+    ])
+    error_message = "The API key's usage plan is on the project's stage, throttled and bounded by the api_key_* variables."
+  }
+
+  assert {
+    condition = toset(flatten([for document in data.aws_iam_policy_document.invoke : [for statement in document.statement : statement.resources]])) == toset([
+      for id, operation in var.expected_operations :
+      "arn:aws:execute-api:us-east-1:123456789012:tests-api/${var.stage}/${operation.method}${replace(operation.path, "/\\{[^}]+\\}/", "*")}"
+      if operation.auth == "iam"
+    ])
+    error_message = "The invoke policy output grants execute-api:Invoke on exactly the routes that require IAM auth (<api>/<stage>/<METHOD>/<path>)."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for document in data.aws_iam_policy_document.invoke : [for statement in document.statement : statement.actions == toset(["execute-api:Invoke"])]
+    ]))
+    error_message = "The invoke policy grants execute-api:Invoke and nothing else."
   }
 }
 
