@@ -2,7 +2,8 @@
 // `npm run bench`: the figures of issues 4 and 10 (8: against Powertools' Tracer), measured side by side in one run and printed with
 // their targets; the run is kept in bench/RESULTS.md. Every figure is a ratio of medians (or a median
 // of per-pair ratios) over alternating runs, so a noisy machine moves both sides alike.
-//   node bench/run.js [--quick]      (after `npm run build`; --quick: fewer repetitions, for trying)
+//   node bench/run.js [--quick] [--figures 4,5,8]   (after `npm run build`; --quick: fewer repetitions, for trying;
+//   --figures: only these; 4, 5 and 8 run together, and a partial run updates only its rows of bench/RESULTS.md)
 // Needs the npm registry once, to install projen (pinned below) into ~/.cache/traced-api-bench
 // (TRACED_API_BENCH_CACHE); the generated projects use this repository's node_modules. Nothing calls AWS.
 import { fork, spawn, spawnSync } from 'node:child_process';
@@ -16,6 +17,19 @@ import { startLocalDaemon, startLocalSns } from './lib/local-aws.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const here = path.join(root, 'bench');
 const quick = process.argv.includes('--quick');
+const ALL_FIGURES = [1, 2, 3, 4, 5, 6, 7, 8];
+/** --figures 4,5,8 (or --figures=4,5,8): the figures to run; all by default. */
+function selectedFigures(argv) {
+  const index = argv.findIndex((arg) => arg === '--figures' || arg.startsWith('--figures='));
+  if (index < 0) return ALL_FIGURES;
+  const text = argv[index].includes('=') ? argv[index].slice('--figures='.length) : (argv[index + 1] ?? '');
+  const chosen = text.split(',').map((part) => Number(part.trim()));
+  const wrong = text.split(',').filter((_, i) => !ALL_FIGURES.includes(chosen[i]));
+  if (text === '' || wrong.length > 0) throw new Error(`--figures ${JSON.stringify(text)}: give figure numbers from ${ALL_FIGURES.join(', ')}, separated by commas (e.g. --figures 4,5,8)`);
+  return [...new Set(chosen)].sort((a, b) => a - b);
+}
+const only = selectedFigures(process.argv.slice(2));
+const runs = (...ids) => ids.some((id) => only.includes(id));
 const PROJEN = 'projen@0.103.25';
 const POWERTOOLS = `@aws-lambda-powertools/tracer@${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).devDependencies['@aws-lambda-powertools/tracer']}`;
 const cacheDir = process.env.TRACED_API_BENCH_CACHE ?? path.join(os.homedir(), '.cache', 'traced-api-bench');
@@ -99,9 +113,9 @@ function ensureInstalled(name, packages) {
   return folder;
 }
 
-/** `traced-api new <name> --yes --skip-install` in `cwd`; the project folder. */
-function newProject(cwd, name) {
-  timed({ args: [bin, 'new', name, '--yes', '--skip-install'], cwd });
+/** `traced-api new <name> --yes --skip-install [options]` in `cwd`; the project folder. */
+function newProject(cwd, name, options = []) {
+  timed({ args: [bin, 'new', name, '--yes', '--skip-install', ...options], cwd });
   return path.join(cwd, name);
 }
 
@@ -219,15 +233,18 @@ function figureYo() {
  * The handler project: generated, built by its own build script (traced-api-devkit's build) with this repository's
  * node_modules linked in: the devkit, and the SDKs at the versions dependency-versions pins (the devkit's devDependencies).
  */
-function handlerProject() {
-  const project = newProject(freshFolder('handlers'), 'handlers');
+function handlerProject(options = []) {
+  const project = newProject(freshFolder('handlers'), 'handlers', options);
   symlinkSync(path.join(root, 'node_modules'), path.join(project, 'node_modules'), 'dir');
   timed({ args: ['scripts/build.mjs'], cwd: project });
   return project;
 }
 
-/** The example handler three ways: as the project builds it, untraced, and with the raw X-Ray SDK. */
-async function handlerVariants(project) {
+/**
+ * The example handler five ways: as the project builds it (X-Ray SDK), as an otel project builds it (`--tracer otel`),
+ * untraced, with the raw X-Ray SDK, and with Powertools' Tracer.
+ */
+async function handlerVariants(project, otelProject) {
   const { build } = await import(path.join(project, 'node_modules/esbuild/lib/main.js'));
   const out = path.join(project, 'bench-variants');
   // The options of the project's scripts/build.mjs, without its X-Ray plugin.
@@ -259,6 +276,7 @@ async function handlerVariants(project) {
   writeFileSync(path.join(out, 'package.json'), '{ "type": "commonjs" }\n');
   const bundles = {
     traced: path.join(project, 'dist/createOrder/index.js'),
+    otel: path.join(otelProject, 'dist/createOrder/index.js'),
     untraced: path.join(out, 'untraced/index.js'),
     raw: path.join(out, 'raw/index.js'),
     powertools: path.join(out, 'powertools/index.js'),
@@ -364,19 +382,24 @@ async function warmRun([a, b], { lambdaFor, daemon, rounds, perRound, execArgv =
 async function figureHandlers(project, variants, sns, daemon) {
   const { bundles, sizes } = variants;
   const lambdaFor = (name, execArgv = []) => startHandler(bundles[name], lambdaEnv(project, sns, daemon, bundles[name]), execArgv);
-  // 4 and 8. Cold start: a fresh process per sample, all four variants in rotating order.
+  // 4 and 8. Cold start: a fresh process per sample, all five variants in rotating order.
   const rounds = quick ? 6 : 21;
-  const cold = await coldStarts(['traced', 'untraced', 'raw', 'powertools'], rounds, lambdaFor);
+  const cold = await coldStarts(['traced', 'otel', 'untraced', 'raw', 'powertools'], rounds, lambdaFor);
   const m = (name, key) => median(cold[name].map((sample) => sample[key]));
   const coldStart = (name) => median(cold[name].map((sample) => sample.load + sample.first));
   const ratio = m('traced', 'load') / m('untraced', 'load');
   const rawRatio = m('raw', 'load') / m('untraced', 'load');
   const kb = (bytes) => `${(bytes / 1000).toFixed(1)} KB`;
+  const otelCold = coldStart('otel') / coldStart('traced');
   report({
-    id: 4, title: 'Handler cold start (a fresh Node process loading the built example handler, traced / untraced)',
-    value: `${x(ratio)}, ${kb(sizes.traced)}`, target: `<= 1.50x, bundle <= the raw SDK's (${kb(sizes.raw)})`,
-    met: ratio <= 1.5 && sizes.traced <= sizes.raw,
+    id: 4, title: 'Handler cold start (a fresh Node process loading the built example handler, traced / untraced; otel / xray-sdk)',
+    value: `${x(ratio)}, ${kb(sizes.traced)}; otel ${x(otelCold)} the xray-sdk's, ${kb(sizes.otel)}`,
+    target: `<= 1.50x, bundle <= the raw SDK's (${kb(sizes.raw)}); otel cold start <= 1.30x the xray-sdk's`,
+    met: ratio <= 1.5 && sizes.traced <= sizes.raw && otelCold <= 1.3,
     detail:
+      `otel (--tracer otel): load + first invocation ${coldStart('otel').toFixed(1)} ms against the xray-sdk's ${coldStart('traced').toFixed(1)} ms ` +
+      `(load ${m('otel', 'load').toFixed(1)} / ${m('traced', 'load').toFixed(1)} ms, first invocation ${m('otel', 'first').toFixed(1)} / ${m('traced', 'first').toFixed(1)} ms), ` +
+      `${x(coldStart('otel') / coldStart('untraced'))} the untraced handler's, bundle ${kb(sizes.otel)}; ` +
       `load: traced ${m('traced', 'load').toFixed(1)} ms, untraced ${m('untraced', 'load').toFixed(1)} ms, raw X-Ray SDK ${m('raw', 'load').toFixed(1)} ms (${x(rawRatio)}); ` +
       `load + first invocation: ${x(coldStart('traced') / coldStart('untraced'))} ` +
       `(raw ${x(coldStart('raw') / coldStart('untraced'))}); ` +
@@ -388,12 +411,17 @@ async function figureHandlers(project, variants, sns, daemon) {
   const perRound = quick ? 100 : 200;
   const warmRounds = quick ? 4 : 12;
   const w = await warmRun(['traced', 'untraced'], { lambdaFor, daemon, rounds: warmRounds, perRound });
+  const o = await warmRun(['otel', 'untraced'], { lambdaFor, daemon, rounds: warmRounds, perRound });
   // Node 24 (the nodejs24.x runtime) keeps AsyncLocalStorage in async context frames, without hooks: Node 22 with the flag.
   const frames = await warmRun(['traced', 'untraced'], { lambdaFor, daemon, rounds: quick ? 2 : 6, perRound, execArgv: ['--experimental-async-context-frame'] });
+  const otelFrames = await warmRun(['otel', 'untraced'], { lambdaFor, daemon, rounds: quick ? 2 : 6, perRound, execArgv: ['--experimental-async-context-frame'] });
   report({
-    id: 5, title: 'Warm invocation overhead (per invocation, traced / untraced, local SNS endpoint and UDP daemon)',
-    value: x(w.ratio), target: '<= 1.15x', met: w.ratio <= 1.15,
+    id: 5, title: 'Warm invocation overhead (per invocation, traced / untraced, local SNS endpoint and UDP daemon; xray-sdk and otel)',
+    value: `xray-sdk ${x(w.ratio)}, otel ${x(o.ratio)}`, target: 'each <= 1.15x', met: w.ratio <= 1.15 && o.ratio <= 1.15,
     detail:
+      `otel: ${o.otel.toFixed(2)} ms, untraced ${o.untraced.toFixed(2)} ms per invocation (its own alternating rounds), CPU ${o.cpu.otel.toFixed(2)} / ${o.cpu.untraced.toFixed(2)} ms ` +
+      `(${x(o.cpu.otel / o.cpu.untraced)}), ${o.subsegments} SNS calls recorded for ${warmRounds * perRound} invocations, ` +
+      `with --experimental-async-context-frame ${x(otelFrames.ratio)} (${otelFrames.otel.toFixed(2)} / ${otelFrames.untraced.toFixed(2)} ms); xray-sdk: ` +
       `traced ${w.traced.toFixed(2)} ms, untraced ${w.untraced.toFixed(2)} ms per invocation ` +
       `(medians of ${warmRounds} alternating rounds of ${perRound}); CPU time per invocation: traced ${w.cpu.traced.toFixed(2)} ms, untraced ${w.cpu.untraced.toFixed(2)} ms ` +
       `(${x(w.cpu.traced / w.cpu.untraced)}); the daemon received ${w.subsegments} SNS subsegments for ${warmRounds * perRound} traced invocations; ` +
@@ -402,12 +430,16 @@ async function figureHandlers(project, variants, sns, daemon) {
 
   // 8. Against Powertools' Tracer: the same handler, the same bundling, the same cold samples; warm rounds of their own.
   const p = await warmRun(['traced', 'powertools'], { lambdaFor, daemon, rounds: warmRounds, perRound });
+  const po = await warmRun(['otel', 'powertools'], { lambdaFor, daemon, rounds: warmRounds, perRound });
   const ratios = { size: sizes.traced / sizes.powertools, cold: coldStart('traced') / coldStart('powertools'), warm: p.ratio };
+  const otelRatios = { size: sizes.otel / sizes.powertools, cold: coldStart('otel') / coldStart('powertools'), warm: po.ratio };
   report({
     id: 8, title: `Against Powertools' Tracer (the generated example handler / the same handler with ${POWERTOOLS}, middy's captureLambdaHandler, same esbuild options)`,
-    value: `size ${x(ratios.size)}, cold start ${x(ratios.cold)}, warm ${x(ratios.warm)}`, target: 'each < 1.00x (the generated handler ahead)',
+    value: `size ${x(ratios.size)}, cold start ${x(ratios.cold)}, warm ${x(ratios.warm)}; otel: size ${x(otelRatios.size)}, cold start ${x(otelRatios.cold)}, warm ${x(otelRatios.warm)}`,
+    target: 'each < 1.00x (the generated xray-sdk handler ahead); otel reported',
     met: ratios.size < 1 && ratios.cold < 1 && ratios.warm < 1,
     detail:
+      `otel / Powertools: bundle ${kb(sizes.otel)}, cold start ${coldStart('otel').toFixed(1)} ms, warm ${po.otel.toFixed(2)} / ${po.powertools.toFixed(2)} ms per invocation; ` +
       `bundles (minified, AWS SDK left out): generated ${kb(sizes.traced)}, Powertools ${kb(sizes.powertools)}; ` +
       `cold start (load + first invocation, medians of ${rounds} fresh processes): generated ${coldStart('traced').toFixed(1)} ms ` +
       `(load ${m('traced', 'load').toFixed(1)} + first ${m('traced', 'first').toFixed(1)}), Powertools ${coldStart('powertools').toFixed(1)} ms ` +
@@ -456,34 +488,54 @@ function machine() {
   return `${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`;
 }
 
+/** The rows and details of the figures this run did not make, as bench/RESULTS.md holds them from an earlier run. */
+function earlierResults(file) {
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const rows = new Map([...text.matchAll(/^\| (\d+) \|.*$/gm)].map((match) => [Number(match[1]), match[0]]));
+  const details = text.includes('## Details') ? text.slice(text.indexOf('## Details')).split('\n## How')[0] : '';
+  const detailLines = new Map([...details.matchAll(/^(\d+)\. .*$/gm)].map((match) => [Number(match[1]), match[0]]));
+  return { rows, details: detailLines };
+}
+
 function writeResults() {
   figures.sort((a, b) => a.id - b.id);
-  const rows = figures.map((f) => `| ${f.id} | ${f.title.replaceAll('|', '/')} | ${f.value} | ${f.target} | ${f.met === undefined ? 'reported' : f.met ? 'met' : '**not met**'} |`);
+  const file = path.join(here, 'RESULTS.md');
+  const earlier = earlierResults(file);
+  const made = new Set(figures.map((f) => f.id));
+  const kept = ALL_FIGURES.filter((id) => !made.has(id) && earlier.rows.has(id));
+  const rows = new Map(figures.map((f) => [f.id, `| ${f.id} | ${f.title.replaceAll('|', '/')} | ${f.value} | ${f.target} | ${f.met === undefined ? 'reported' : f.met ? 'met' : '**not met**'} |`]));
+  const details = new Map(figures.map((f) => [f.id, `${f.id}. ${f.detail}`]));
+  for (const id of kept) {
+    rows.set(id, earlier.rows.get(id));
+    if (earlier.details.has(id)) details.set(id, earlier.details.get(id));
+  }
+  const ids = [...rows.keys()].sort((a, b) => a - b);
   const notes = readFileSync(path.join(here, 'NOTES.md'), 'utf8');
   const text = [
     '# Benchmark results',
     '',
-    `Last run of \`npm run bench\`${quick ? ' (--quick)' : ''}: ${startedAt.toISOString()}, ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s.`,
-    `Machine: ${machine()}; load average at the start ${loadAtStart.map((l) => l.toFixed(2)).join(', ')}.`,
+    `Last run of \`npm run bench\`${quick ? ' (--quick)' : ''}${only.length < ALL_FIGURES.length ? ` --figures ${only.join(',')}` : ''}: ${startedAt.toISOString()}, ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s.` +
+      (kept.length > 0 ? ` Figures ${kept.join(', ')}: from the run before, unchanged.` : ''),
+    `Machine: ${machine()}; load average at the start ${loadAtStart.map((l) => l.toFixed(2)).join(', ')}, at the end ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}.`,
     '',
     '| # | figure | measured | target | |',
     '|---|---|---|---|---|',
-    ...rows,
+    ...ids.map((id) => rows.get(id)),
     '',
     '## Details',
     '',
-    ...figures.map((f) => `${f.id}. ${f.detail}`),
+    ...ids.filter((id) => details.has(id)).map((id) => details.get(id)),
     '',
     notes.trim(),
     '',
   ].join('\n');
-  writeFileSync(path.join(here, 'RESULTS.md'), text);
+  writeFileSync(file, text);
 }
 
 /** The SDKs the handler figures load are the versions generated projects pin. */
 function checkPinnedSdks() {
-  const { dependencies } = JSON.parse(readFileSync(path.join(root, 'dependency-versions/package.json'), 'utf8'));
-  for (const [name, version] of Object.entries(dependencies)) {
+  const { dependencies, tracers } = JSON.parse(readFileSync(path.join(root, 'dependency-versions/package.json'), 'utf8'));
+  for (const [name, version] of Object.entries({ ...dependencies, ...tracers['xray-sdk'], ...tracers.otel })) {
     const installed = JSON.parse(readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
     if (installed !== version) throw new Error(`node_modules/${name} is ${installed}, generated projects pin ${version}: npm ci first`);
   }
@@ -493,22 +545,24 @@ async function main() {
   if (!existsSync(bin) || !existsSync(path.join(root, 'dist/bin/run.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm run bench does)');
   console.log(`bench: ${machine()}; working in ${work}`);
   checkPinnedSdks();
-  const projenFolder = ensureInstalled(PROJEN.replace('@', '-'), [PROJEN]);
-  const floorBin = await buildFloor();
+  const projenFolder = runs(7) ? ensureInstalled(PROJEN.replace('@', '-'), [PROJEN]) : undefined;
+  const floorBin = runs(1) ? await buildFloor() : undefined;
 
-  await figureNew(floorBin);
-  await figureEndpoint();
-  figureYo();
-  const project = handlerProject();
-  const variants = await handlerVariants(project);
-  const [sns, daemon] = await Promise.all([startLocalSns(), startLocalDaemon()]);
-  try {
-    await figureHandlers(project, variants, sns, daemon);
-  } finally {
-    await Promise.all([sns.stop(), daemon.stop()]);
+  if (runs(1)) await figureNew(floorBin);
+  if (runs(2)) await figureEndpoint();
+  if (runs(3)) figureYo();
+  const project = runs(4, 5, 6, 8) ? handlerProject() : undefined;
+  if (runs(4, 5, 8)) {
+    const variants = await handlerVariants(project, handlerProject(['--tracer', 'otel']));
+    const [sns, daemon] = await Promise.all([startLocalSns(), startLocalDaemon()]);
+    try {
+      await figureHandlers(project, variants, sns, daemon);
+    } finally {
+      await Promise.all([sns.stop(), daemon.stop()]);
+    }
   }
-  figureBuild(project);
-  figureProjen(projenFolder);
+  if (runs(6)) figureBuild(project);
+  if (runs(7)) figureProjen(projenFolder);
 
   writeResults();
   const missed = figures.filter((f) => f.met === false).map((f) => f.id);

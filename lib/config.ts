@@ -1,5 +1,5 @@
 // The one typed object every template receives (docs/design.md describes it).
-import { AUTH_TYPES as CONTRACT_AUTH_TYPES, SUPPORTED_METHODS, type Auth } from 'traced-api-devkit';
+import { AUTH_TYPES as CONTRACT_AUTH_TYPES, SUPPORTED_METHODS, TRACERS, type Auth, type Tracer } from 'traced-api-devkit';
 
 /** The methods an endpoint may have: those the routes contract's reader serves and Terraform deploys. */
 export const HTTP_METHODS = SUPPORTED_METHODS;
@@ -10,6 +10,7 @@ export type { Auth };
 export const RUNTIMES = ['nodejs22.x', 'nodejs24.x'] as const;
 export type Runtime = (typeof RUNTIMES)[number];
 export const TRACING_MODES = ['Active', 'PassThrough'] as const;
+export { TRACERS, type Tracer };
 export type TracingMode = (typeof TRACING_MODES)[number];
 
 /** Endpoint rules take priorities ahead of (below) the API default rule's. */
@@ -26,6 +27,8 @@ export type SamplingRuleChoice = (typeof SAMPLING_RULE_CHOICES)[number];
 
 export interface Versions {
   dependencies: Record<string, string>;
+  /** What each tracer adds to the project's dependencies. */
+  tracers: Record<Tracer, Record<string, string>>;
   devDependencies: Record<string, string>;
   terraform: {
     required_version: string;
@@ -41,6 +44,7 @@ export interface ProjectAnswers {
   region: string;
   stage: string;
   runtime: Runtime;
+  tracer: Tracer;
   tracingMode: TracingMode;
   apiTracing: boolean;
   reservoir: number;

@@ -1,6 +1,6 @@
 // Declarative options: each is stated once (name, type, description, default, how it is parsed),
 // and both the generators' --help and their prompts are built from that statement.
-import { AUTH_TYPES, HTTP_METHODS, RUNTIMES, SAMPLING_RULE_CHOICES, SAMPLING_RULE_QUOTA, TRACING_MODES, type SamplingRuleChoice } from './config.js';
+import { AUTH_TYPES, HTTP_METHODS, RUNTIMES, SAMPLING_RULE_CHOICES, SAMPLING_RULE_QUOTA, TRACERS, TRACING_MODES, type SamplingRuleChoice } from './config.js';
 import { InputError } from './errors.js';
 import { estimateRule } from './sampling.js';
 import * as parse from './validate.js';
@@ -40,6 +40,7 @@ export interface AppValues {
   region: string;
   stage: string;
   runtime: string;
+  tracer: string;
   tracingMode: string;
   apiTracing: boolean;
   reservoir: number;
@@ -106,6 +107,15 @@ export const appOptions: OptionSpec<AppValues>[] = [
     name: 'runtime', key: 'runtime', type: 'string', description: `Lambda runtime: ${RUNTIMES.join(' or ')}`,
     defaultText: 'nodejs22.x', default: () => 'nodejs22.x', message: 'Lambda runtime', choices: RUNTIMES,
     parse: parse.parseRuntime,
+  },
+  {
+    name: 'tracer', key: 'tracer', type: 'string', description: `How the functions are traced: ${TRACERS.join(' or ')}`,
+    defaultText: 'xray-sdk', default: () => 'xray-sdk', message: 'How should the functions be traced?', choices: TRACERS,
+    choiceMeanings: {
+      'xray-sdk': 'the AWS X-Ray SDK (aws-xray-sdk-core): the article\'s way; in maintenance mode at AWS since 2026-02-25',
+      otel: 'OpenTelemetry (AWS\'s recommended path): the same traces through the Lambda X-Ray daemon; safe with concurrent invocations',
+    },
+    storedDefault: 'xray-sdk', parse: parse.parseTracer,
   },
   {
     name: 'tracing-mode', key: 'tracingMode', type: 'string',

@@ -1,8 +1,9 @@
 // What a project and an endpoint look like, from the user's answers: the one place to read it.
-import type { Auth, EndpointConfig, HttpMethod, ProjectAnswers, ProjectConfig, Versions } from './config.js';
+import type { Auth, EndpointConfig, HttpMethod, ProjectAnswers, ProjectConfig, Tracer, Versions } from './config.js';
 import { DEFAULT_RULE_PRIORITY } from './config.js';
 import { functionName, projectNames, samplingRuleName } from './names.js';
 import { parsePath } from './validate.js';
+import { hclString } from './terraform-text.js';
 
 export const CONFIG_KEY = 'generator-traced-api';
 
@@ -53,6 +54,25 @@ export function endpointConfig(project: Pick<ProjectConfig, 'names'>, answers: E
   };
 }
 
+/** Each tracer in the user's words. */
+export const TRACER_NAMES: Record<Tracer, string> = { 'xray-sdk': 'X-Ray SDK', otel: 'OpenTelemetry' };
+
+const sortedByName = (record: Record<string, string>) => Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+
+/** The functions' environment variables in Terraform (lambda.tf), `=` aligned as terraform fmt aligns them. */
+export function lambdaEnvironment(project: Pick<ProjectConfig, 'tracer'>): string[] {
+  const variables: [string, string][] = [['LOG_LEVEL', 'var.log_level']];
+  // The X-Ray SDK's own setting: a traced call outside an invocation logs instead of throwing.
+  if (project.tracer === 'xray-sdk') variables.push(['AWS_XRAY_CONTEXT_MISSING', '"LOG_ERROR"']);
+  const width = Math.max(...variables.map(([name]) => name.length));
+  return variables.map(([name, value]) => `${name.padEnd(width)} = ${value}`);
+}
+
+/** What the project's templates receive beside the project: values derived from it, computed here, not in a template. */
+export function projectTemplateData(project: ProjectConfig) {
+  return { ...project, lambdaEnvironment: lambdaEnvironment(project), tracerName: TRACER_NAMES[project.tracer], hcl: hclString };
+}
+
 /** The generated package.json: versions from dependency-versions, never "latest". */
 export function packageJsonFor(project: ProjectConfig): Record<string, unknown> {
   return {
@@ -74,7 +94,7 @@ export function packageJsonFor(project: ProjectConfig): Record<string, unknown> 
       // Terraform's own tests (terraform/tests/): a mock AWS provider, plans only.
       'test:infra': 'npm run build && terraform -chdir=terraform init -backend=false -input=false && terraform -chdir=terraform test',
     },
-    dependencies: project.versions.dependencies,
+    dependencies: sortedByName({ ...project.versions.dependencies, ...project.versions.tracers[project.tracer] }),
     devDependencies: project.versions.devDependencies,
   };
 }

@@ -1,7 +1,7 @@
 // Which template renders to which file: the generator picks variant files here, so templates keep
 // to loops and interpolation.
 import { readdirSync } from 'node:fs';
-import type { EndpointConfig, ProjectConfig } from './config.js';
+import type { EndpointConfig, ProjectConfig, Tracer } from './config.js';
 import { templatesRoot } from './versions.js';
 
 export interface TemplateFile {
@@ -11,13 +11,28 @@ export interface TemplateFile {
   target: string;
 }
 
-/** Files written from one template or another, as the project has SNS or not. */
-const SNS_VARIANTS: { target: string; sns: string; noSns?: string }[] = [
-  { target: 'test/tracing.test.ts', sns: 'project/test/tracing.test.ts.ejs', noSns: 'project/test/tracing-no-sns.test.ts.ejs' },
+/** Files written from one template or another, as the project has SNS or not and by its tracer (none: not written). */
+const VARIANTS: { target: string; sns: Record<Tracer, string>; noSns?: Record<Tracer, string> }[] = [
+  {
+    target: 'test/tracing.test.ts',
+    sns: { 'xray-sdk': 'project/test/tracing.test.ts.ejs', otel: 'project/test/tracing-otel.test.ts.ejs' },
+    noSns: { 'xray-sdk': 'project/test/tracing-no-sns.test.ts.ejs', otel: 'project/test/tracing-otel-no-sns.test.ts.ejs' },
+  },
   // A project without SNS has no SNS client.
-  { target: 'src/lib/sns.ts', sns: 'project/src/lib/sns.ts' },
+  { target: 'src/lib/sns.ts', sns: { 'xray-sdk': 'project/src/lib/sns.ts', otel: 'project/src/lib/sns.ts' } },
 ];
-const VARIANT_TEMPLATES = new Set(SNS_VARIANTS.flatMap((variant) => [variant.sns, variant.noSns ?? []].flat()));
+/** Files by the project's tracer. */
+const TRACER_FILES: Record<Tracer, TemplateFile[]> = {
+  'xray-sdk': [{ template: 'project/src/lib/tracing.ts', target: 'src/lib/tracing.ts' }],
+  otel: [
+    { template: 'project/src/lib/tracing-otel.ts', target: 'src/lib/tracing.ts' },
+    { template: 'project/src/lib/xray-udp-exporter.ts', target: 'src/lib/xray-udp-exporter.ts' },
+  ],
+};
+const VARIANT_TEMPLATES = new Set([
+  ...VARIANTS.flatMap((variant) => [...Object.values(variant.sns), ...Object.values(variant.noSns ?? {})]),
+  ...Object.values(TRACER_FILES).flatMap((files) => files.map((file) => file.template)),
+]);
 
 function walk(folder: string): string[] {
   return readdirSync(`${templatesRoot}/${folder}`, { recursive: true, withFileTypes: true })
@@ -49,11 +64,11 @@ export function projectFiles(project: ProjectConfig): TemplateFile[] {
       const relative = targetName(rest.join('/'));
       return { template, target: folder === 'project' ? relative : `${folder}/${relative}` };
     });
-  for (const variant of SNS_VARIANTS) {
-    const template = project.sns ? variant.sns : variant.noSns;
+  for (const variant of VARIANTS) {
+    const template = (project.sns ? variant.sns : variant.noSns)?.[project.tracer];
     if (template) files.push({ template, target: variant.target });
   }
-  return files;
+  return [...files, ...TRACER_FILES[project.tracer]];
 }
 
 /** The handler and its test for one endpoint. */

@@ -1,6 +1,6 @@
 // Every answer and option is parsed here: a value comes back normalised, or an InputError names the
 // value and what is allowed.
-import { AUTH_TYPES, HTTP_METHODS, RUNTIMES, SAMPLING_RULE_CHOICES, TRACING_MODES, type Auth, type HttpMethod, type Runtime, type SamplingRuleChoice, type TracingMode } from './config.js';
+import { AUTH_TYPES, HTTP_METHODS, RUNTIMES, SAMPLING_RULE_CHOICES, TRACERS, TRACING_MODES, type Auth, type HttpMethod, type Runtime, type SamplingRuleChoice, type Tracer, type TracingMode } from './config.js';
 import { InputError } from './errors.js';
 
 const show = (value: unknown) => JSON.stringify(String(value));
@@ -48,6 +48,7 @@ function oneOf<T extends string>(what: string, allowed: readonly T[], value: unk
 
 export const parseRuntime = (value: unknown): Runtime => oneOf('Runtime', RUNTIMES, value);
 export const parseTracingMode = (value: unknown): TracingMode => oneOf('Tracing mode', TRACING_MODES, value);
+export const parseTracer = (value: unknown): Tracer => oneOf('Tracer', TRACERS, value);
 export const parseAuth = (value: unknown): Auth => oneOf('Auth', AUTH_TYPES, value);
 export const parseMethod = (value: unknown): HttpMethod => oneOf('Method', HTTP_METHODS, value);
 

@@ -30,7 +30,7 @@ describe('yo traced-api', () => {
     }
     const pkg = JSON.parse(read(project, 'package.json'));
     expect(pkg.name).toBe('orders-api');
-    expect(pkg.dependencies).toEqual(versions.dependencies);
+    expect(pkg.dependencies).toEqual({ ...versions.dependencies, ...versions.tracers['xray-sdk'] });
     // Run from this checkout, the generator points the project at the devkit it packed (nothing is published yet).
     const { 'traced-api-devkit': devkit, ...pinned } = pkg.devDependencies;
     const { 'traced-api-devkit': devkitVersion, ...expected } = versions.devDependencies;
@@ -53,7 +53,7 @@ describe('yo traced-api', () => {
     });
     expect(read(project, 'src/handlers/createOrder.ts')).toMatch(/publish/i);
     expect(JSON.parse(read(project, '.yo-rc.json'))['generator-traced-api']).toMatchObject({
-      name: 'orders-api', region: 'us-east-1', stage: 'dev', runtime: 'nodejs22.x', tracingMode: 'Active',
+      name: 'orders-api', region: 'us-east-1', stage: 'dev', runtime: 'nodejs22.x', tracer: 'xray-sdk', tracingMode: 'Active',
       apiTracing: true, reservoir: 1, fixedRate: 0.05, sns: true,
     });
   });
@@ -115,12 +115,36 @@ describe('yo traced-api', () => {
     expect(openapi(project).paths['/orders'].post.responses).not.toHaveProperty('502');
   });
 
+  it('with --tracer otel, traces by OpenTelemetry: no X-Ray SDK in the handlers or the dependencies, the same handlers', async () => {
+    const xray = await generateApp('orders-api', { yes: true });
+    const { project } = await generateApp('orders-api', { yes: true, tracer: 'otel' });
+    expect(files(project)).toEqual([...files(xray.project), 'src/lib/xray-udp-exporter.ts'].sort());
+    const pkg = JSON.parse(read(project, 'package.json'));
+    expect(pkg.dependencies).toEqual({ ...versions.dependencies, ...versions.tracers.otel });
+    expect(Object.keys(pkg.dependencies)).not.toContain('aws-xray-sdk-core');
+    for (const file of files(project).filter((name) => name.startsWith('src/'))) expect(read(project, file), file).not.toMatch(/aws-xray-sdk/);
+    // The owner's code reads the same: only src/lib's tracing setup (and its test) differs.
+    for (const file of ['src/handlers/createOrder.ts', 'src/lib/sns.ts', 'src/lib/http.ts', 'src/lib/logger.ts', 'test/handlers/createOrder.test.ts']) {
+      expect(read(project, file), file).toBe(read(xray.project, file));
+    }
+    expect(read(project, 'src/lib/tracing.ts')).toMatch(/export function tracedHandler/);
+    expect(read(project, 'scripts/build.mjs')).toMatch(/tracer: 'otel'/);
+    expect(read(xray.project, 'scripts/build.mjs')).toMatch(/tracer: 'xray-sdk'/);
+    // Same tracing_config and X-Ray IAM; the X-Ray SDK's own setting is not set.
+    expect(read(project, 'terraform/iam.tf')).toBe(read(xray.project, 'terraform/iam.tf'));
+    expect(read(project, 'terraform/lambda.tf')).toMatch(/tracing_config \{\n\s+mode = var.tracing_mode/);
+    expect(read(project, 'terraform/lambda.tf')).not.toMatch(/AWS_XRAY_CONTEXT_MISSING/);
+    expect(read(xray.project, 'terraform/lambda.tf')).toMatch(/AWS_XRAY_CONTEXT_MISSING = "LOG_ERROR"/);
+    expect(JSON.parse(read(project, '.yo-rc.json'))['generator-traced-api'].tracer).toBe('otel');
+  });
+
   it.each([
     [{ 'fixed-rate': '1.5' }, /Fixed rate "1.5".*0 to 1/],
     [{ reservoir: '-1' }, /Reservoir "-1"/],
     [{ region: 'mars-1' }, /Region "mars-1"/],
     [{ runtime: 'nodejs18.x' }, /Runtime "nodejs18.x".*nodejs22.x, nodejs24.x/],
     [{ 'tracing-mode': 'Sometimes' }, /Tracing mode "Sometimes".*Active, PassThrough/],
+    [{ tracer: 'jaeger' }, /Tracer "jaeger".*xray-sdk, otel/],
     [{ auth: 'oauth' }, /Auth "oauth" is not allowed: use one of none, api-key, iam\./],
   ])('rejects %j with a clear message and writes nothing', async (options, message) => {
     const cwd = tempDir();

@@ -131,6 +131,24 @@ describe('values read back from .yo-rc.json', () => {
     expect(result.stderr).toMatch(/\.yo-rc\.json: Project name "stored'api" is not allowed/);
     expect(snapshot(project)).toEqual(before);
   });
+
+  it('a project written before --tracer existed (no tracer stored) is an X-Ray SDK one; a stored tracer is validated', () => {
+    const project = newProject('older-api');
+    const file = join(project, '.yo-rc.json');
+    const stored = JSON.parse(readFileSync(file, 'utf8'));
+    delete stored['generator-traced-api'].tracer;
+    writeFileSync(file, JSON.stringify(stored, null, 2));
+    const added = runBin(['endpoint', 'GET', '/older', '--no-publish', '--yes'], project);
+    expect(added.status, added.stderr).toBe(0);
+    expect(readFileSync(join(project, 'src/handlers/getOlder.ts'), 'utf8')).toMatch(/from '..\/lib\/tracing.js'/);
+    stored['generator-traced-api'].tracer = 'zipkin';
+    writeFileSync(file, JSON.stringify(stored, null, 2));
+    const before = snapshot(project);
+    const refused = runBin(['endpoint', 'GET', '/newer', '--yes'], project);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/\.yo-rc\.json: Tracer "zipkin" is not allowed.*xray-sdk, otel/);
+    expect(snapshot(project)).toEqual(before);
+  });
 });
 
 describe('a project left incomplete by an older version', () => {

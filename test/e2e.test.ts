@@ -125,4 +125,22 @@ describe('a generated project, end to end', () => {
     expect(output).toMatch(/Tests\s+\d+ passed/);
     expect(output).not.toMatch(/failed|skipped/);
   });
+
+  it('with --tracer otel, has no X-Ray SDK in its handlers, builds, typechecks and passes its own tests', { timeout: 300_000 }, () => {
+    const cwd = tempDir('traced-api-e2e-');
+    const created = runBin(['new', 'otel-api', '--yes', '--tracer', 'otel', '--skip-install'], cwd);
+    expect(created.status, created.stderr).toBe(0);
+    const project = join(cwd, 'otel-api');
+    // The install above, copied as hard links; npm then adds only what OpenTelemetry needs, from its cache.
+    execFileSync('cp', ['-al', join(installed, 'node_modules'), join(project, 'node_modules')]);
+    npm(project, 'install', '--prefer-offline', '--no-audit', '--no-fund');
+    npm(project, 'run', 'build');
+    const bundle = readFileSync(join(project, 'dist', 'createOrder', 'index.js'), 'utf8');
+    expect(bundle).not.toMatch(/aws-xray-sdk|captureAWSv3Client/);
+    npm(project, 'run', 'typecheck');
+    const output = npm(project, 'test');
+    expect(output).toMatch(/test\/tracing\.test\.ts/);
+    expect(output).toMatch(/Tests\s+\d+ passed/);
+    expect(output).not.toMatch(/failed|skipped/);
+  });
 });

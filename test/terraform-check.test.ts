@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import ejs from 'ejs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProjectConfig, Versions } from '../lib/config.js';
+import { projectTemplateData } from '../lib/project.js';
 import {
   camelName,
   checkTerraform,
@@ -29,6 +30,7 @@ const sample: ProjectConfig = {
   region: 'us-east-1',
   stage: 'dev',
   runtime: 'nodejs22.x',
+  tracer: 'xray-sdk',
   tracingMode: 'Active',
   apiTracing: true,
   reservoir: 1,
@@ -88,7 +90,7 @@ function renderProject(config: ProjectConfig, openapi = OPENAPI): string {
   mkdirSync(path.join(project, 'openapi'));
   writeFileSync(path.join(project, 'openapi', 'openapi.yaml'), openapi);
   for (const template of readdirSync(templatesDir).filter((name) => name.endsWith('.tf.ejs'))) {
-    const text = ejs.render(readFileSync(path.join(templatesDir, template), 'utf8'), { ...config, hcl: hclString });
+    const text = ejs.render(readFileSync(path.join(templatesDir, template), 'utf8'), projectTemplateData(config));
     writeFileSync(path.join(project, 'terraform', template.replace(/\.ejs$/, '')), text);
   }
   return path.join(project, 'terraform');

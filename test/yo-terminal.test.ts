@@ -77,6 +77,11 @@ describe.skipIf(!hasTmux || !reachable)('yo traced-api in a terminal', () => {
       await answer('AWS region', 'Enter');
       await answer('API Gateway stage name', 'qa');
       await answer('Lambda runtime', 'Enter');
+      // One line on each tracer, then OpenTelemetry chosen.
+      const tracers = await waitFor('How should the functions be traced?');
+      expect(tracers).toMatch(/xray-sdk: the AWS X-Ray SDK/);
+      expect(tracers).toMatch(/otel: OpenTelemetry/);
+      await answer('How should the functions be traced?', 'Down', 'Enter');
       await answer('Lambda tracing mode', 'Down', 'Enter');
       await answer('Turn on X-Ray tracing on the API Gateway stage?', 'Enter');
       await answer('Default sampling rule: reservoir', '2');
@@ -98,7 +103,7 @@ describe.skipIf(!hasTmux || !reachable)('yo traced-api in a terminal', () => {
     expect(existsSync(join(project, 'terraform/api.tf'))).toBe(true);
     expect(existsSync(join(project, 'src/handlers/createOrder.ts'))).toBe(true);
     expect(JSON.parse(readFileSync(join(project, '.yo-rc.json'), 'utf8'))['generator-traced-api']).toMatchObject({
-      name: 'term-api', description: 'Orders from a terminal', region: 'us-east-1', stage: 'qa',
+      name: 'term-api', description: 'Orders from a terminal', region: 'us-east-1', stage: 'qa', tracer: 'otel',
       tracingMode: 'PassThrough', apiTracing: true, reservoir: 2, fixedRate: 0.1, sns: true, auth: 'api-key',
     });
   });

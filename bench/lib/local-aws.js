@@ -1,9 +1,12 @@
 // Local stand-ins the handler figures run against: an SNS endpoint (awsQuery Publish, answered in
-// XML) and a UDP socket standing in for the X-Ray daemon. Minimal copies of the generated project's
-// test/support/local-sns.ts and local-xray-daemon.ts, in plain JavaScript for the bench.
+// XML) and a UDP socket standing in for the X-Ray daemon. Minimal copies of the devkit's local SNS and
+// X-Ray daemon, in plain JavaScript for the bench; OpenTelemetry's OTLP datagrams are read by the devkit's
+// own decoder (devkit/dist, built by `npm run build`) into the same segment documents.
 import { randomUUID } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:http';
+import { decodeOtlpSpans } from '../../devkit/dist/local/otlp.js';
+import { spansToSegments } from '../../devkit/dist/traces/otel-spans.js';
 
 export async function startLocalSns() {
   let published = 0;
@@ -42,8 +45,10 @@ export async function startLocalDaemon() {
   const documents = [];
   socket.on('message', (datagram) => {
     const text = datagram.toString('utf8');
+    const body = text.slice(text.indexOf('\n') + 1);
     try {
-      documents.push(JSON.parse(text.slice(text.indexOf('\n') + 1)));
+      if (body.startsWith('T1S')) documents.push(...spansToSegments(decodeOtlpSpans(body)));
+      else documents.push(JSON.parse(body));
     } catch {
       documents.push({ unparsable: text });
     }

@@ -10,7 +10,7 @@ export const AWSXRay = {
   setContextMissingStrategy(): void {},
 };
 
-export function captureClient<Client>(client: Client): Client {
+export function tracedClient<Client>(client: Client): Client {
   return client;
 }
 

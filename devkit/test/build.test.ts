@@ -51,6 +51,21 @@ describe("traced-api-devkit's build", () => {
     expect(bundle, 'no cls-hooked in the bundle').not.toMatch(/async-hook-jl|emitter-listener|\.createHook\(/);
     expect(bundle).toContain('AsyncLocalStorage');
     expect(bundle).toContain('was left out of this bundle');
+    // In Lambda the SDK keeps its one reusable UDP socket instead of a new socket for every send.
+    expect(readFileSync(path.join(repoModules, 'aws-xray-sdk-core/dist/lib/env/aws_lambda.js'), 'utf8'), 'the pinned SDK still turns it off').toContain('SegmentEmitter.disableReusableSocket();');
+    expect(bundle).not.toMatch(/\.disableReusableSocket\(\)/);
+  });
+
+  it('wraps each handler in tracedHandler for the otel tracer, and says so when src/lib/tracing.ts exports none', async () => {
+    const root = generateProject('otel-build-api', ['--tracer', 'otel', '--no-sns']);
+    const [built] = await buildHandlers({ root, log: () => {}, tracer: 'otel' });
+    expect(built!.leftOut).toEqual([]);
+    const bundle = readFileSync(built!.file, 'utf8');
+    expect(bundle).not.toMatch(/aws-xray-sdk/);
+    expect(bundle).toContain('@opentelemetry/instrumentation-aws-lambda');
+    writeFileSync(path.join(root, 'src/lib/tracing.ts'), 'export const nothing = 1;\n');
+    await expect(buildHandlers({ root, log: () => {}, tracer: 'otel' })).rejects.toThrow(/src\/lib\/tracing\.ts must export tracedHandler/);
+    await expect(buildHandlers({ root, log: () => {}, tracer: 'jaeger' as 'otel' })).rejects.toThrow(/Unknown tracer "jaeger".*xray-sdk or otel/);
   });
 
   it("keeps a part a dependency uses, decided from everything the bundle includes, not from src/ alone", async () => {

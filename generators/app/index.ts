@@ -9,7 +9,7 @@ import type { ProjectAnswers, ProjectConfig } from '../../lib/config.js';
 import { InputError } from '../../lib/errors.js';
 import { escapeTerraformTemplate, hclString } from '../../lib/terraform-text.js';
 import { appOptions, type AppValues } from '../../lib/options.js';
-import { packageJsonFor, projectConfig } from '../../lib/project.js';
+import { packageJsonFor, projectConfig, projectTemplateData, TRACER_NAMES } from '../../lib/project.js';
 import { costParagraph, describeEstimate, projectEstimate, samplingWarnings, tracingStatement } from '../../lib/sampling.js';
 import { loadVersions, templatesRoot } from '../../lib/versions.js';
 import { gather, isDryRun, optionValue, pendingFiles, refuseUnknownOptions, registerOptions } from '../../lib/yeoman.js';
@@ -80,7 +80,7 @@ export default class AppGenerator extends Generator {
 
   writing() {
     const tracing = { statement: tracingStatement(this.project), cost: costParagraph(this.project) };
-    const data = { ...this.project, tracing, exampleOperationId: EXAMPLE_ENDPOINT.name, hcl: hclString };
+    const data = { ...projectTemplateData(this.project), tracing, exampleOperationId: EXAMPLE_ENDPOINT.name };
     for (const file of projectFiles(this.project)) {
       // Only .ejs files are templates: the others are copied as they are, without an EJS pass.
       if (file.template.endsWith('.ejs')) this.renderTemplate(file.template, file.target, data);
@@ -129,7 +129,7 @@ export default class AppGenerator extends Generator {
     const projected = projectEstimate(this.project);
     const lines = [
       '',
-      `Created ${this.project.name}/: a traced API on API Gateway (REST) + Lambda (${this.project.runtime}, tracing ${this.project.tracingMode})` +
+      `Created ${this.project.name}/: a traced API on API Gateway (REST) + Lambda (${this.project.runtime}, tracing ${this.project.tracingMode}, ${TRACER_NAMES[this.project.tracer]})` +
         `${this.project.sns ? ' + SNS' : ''}, all in Terraform, with the example endpoint ${EXAMPLE_ENDPOINT.method} ${EXAMPLE_ENDPOINT.path}.`,
       tracingStatement(this.project),
       ...(projected ? [describeEstimate(projected.what, projected.estimate)] : []),

@@ -1,15 +1,19 @@
 // The project's build (`npm run build`, its scripts/build.mjs calls buildHandlers): every
 // src/handlers/<operationId>.ts bundled to dist/<operationId>/index.js, CommonJS (the format aws-xray-sdk-core
-// is written for), the AWS SDK v3 left out because the Lambda Node.js runtime provides it; then each folder
-// zipped to dist/<operationId>.zip, the file Terraform deploys (deterministic: same sources, same bytes).
+// is written for, and the one OpenTelemetry's require hooks see), the AWS SDK v3 left out because the Lambda
+// Node.js runtime provides it; then each folder zipped to dist/<operationId>.zip, the file Terraform deploys
+// (deterministic: same sources, same bytes). With the otel tracer, each bundle's handler is the project's own
+// wrapped by src/lib/tracing.ts's tracedHandler, which is loaded first.
 import { build, type BuildOptions as EsbuildOptions, type Metafile, type Plugin } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TRACERS, type Tracer } from '../contract/project.js';
 import { zip } from './zip.js';
 
 export { crc32, zip, type ZipEntry } from './zip.js';
+export { TRACERS, type Tracer } from '../contract/project.js';
 
 /**
  * Parts of aws-xray-sdk-core a Lambda handler rarely needs: the EC2, ECS and Elastic Beanstalk plugins, the
@@ -62,6 +66,15 @@ function stub(part: XRayPart, file: string): string {
   return `${fail}\nmodule.exports = ${value};\n`;
 }
 
+/**
+ * In Lambda the SDK sends each subsegment through a UDP socket it creates and closes for that send
+ * (SegmentEmitter.disableReusableSocket in its Lambda setup): about a fifth of the SDK's cost per warm invocation
+ * (bench/NOTES.md, figure 5). The bundles keep its one reusable socket instead, unref'd as the SDK makes it
+ * everywhere else, as ADOT's UDP exporter does in Lambda.
+ */
+const LAMBDA_SETUP = /[\\/]aws-xray-sdk-core[\\/]dist[\\/]lib[\\/]env[\\/]aws_lambda\.js$/;
+const TEMPORARY_SOCKETS = 'SegmentEmitter.disableReusableSocket();';
+
 /** The esbuild plugin: cls-hooked swapped for the AsyncLocalStorage context, the parts in `leftOut` stubbed. */
 export function tracingPlugin(leftOut: readonly XRayPart[]): Plugin {
   const stubbed = new Map(leftOut.flatMap((part) => part.files.map((file) => [file, part] as const)));
@@ -69,6 +82,10 @@ export function tracingPlugin(leftOut: readonly XRayPart[]): Plugin {
     name: 'traced-api-xray',
     setup(b) {
       b.onResolve({ filter: /^cls-hooked(\/context)?$/ }, () => ({ path: XRAY_CONTEXT_MODULE }));
+      b.onLoad({ filter: LAMBDA_SETUP }, async (args) => ({
+        contents: (await readFile(args.path, 'utf8')).replace(TEMPORARY_SOCKETS, '// (traced-api-devkit: the reusable socket is kept)'),
+        loader: 'js',
+      }));
       b.onLoad({ filter: SDK_FILE }, (args) => {
         const file = sdkFileOf(args.path)!;
         const part = stubbed.get(file);
@@ -106,9 +123,38 @@ function reachedStubs(metafile: Metafile, leftOut: readonly XRayPart[]): string[
   return problems;
 }
 
+/** The module an otel project's tracing lives in, and what it must export for the build to wrap each handler. */
+const TRACING_MODULE = 'src/lib/tracing.ts';
+const TRACED_HANDLER = /export\s+(?:function|const)\s+tracedHandler\b/;
+const ENTRY = 'traced-api-entry';
+
+/**
+ * The esbuild plugin of the otel tracer: each entry is a module that loads the tracing setup first (its require
+ * hooks must be in place before the AWS SDK is loaded) and exports the handler wrapped in the invocation's span.
+ */
+function tracedEntryPlugin(root: string): Plugin {
+  return {
+    name: 'traced-api-otel-entry',
+    setup(b) {
+      b.onResolve({ filter: new RegExp(`^${ENTRY}:`) }, (args) => ({ path: args.path.slice(ENTRY.length + 1), namespace: ENTRY }));
+      b.onLoad({ filter: /.*/, namespace: ENTRY }, (args) => ({
+        contents: [
+          `import { tracedHandler } from ${JSON.stringify(path.join(root, TRACING_MODULE))};`,
+          `import { handler as ownHandler } from ${JSON.stringify(args.path)};`,
+          'export const handler = tracedHandler(ownHandler);',
+        ].join('\n'),
+        resolveDir: root,
+        loader: 'ts',
+      }));
+    },
+  };
+}
+
 export interface BuildOptions {
   /** The project's root folder. */
   root: string;
+  /** How the functions are traced (default xray-sdk), as the project was written: scripts/build.mjs says it. */
+  tracer?: Tracer;
   /** Where the size of each bundle is printed (default console.log). */
   log?: (line: string) => void;
 }
@@ -123,7 +169,8 @@ export interface BuiltHandler {
   leftOut: string[];
 }
 
-export async function buildHandlers({ root, log = console.log }: BuildOptions): Promise<BuiltHandler[]> {
+export async function buildHandlers({ root, log = console.log, tracer = 'xray-sdk' }: BuildOptions): Promise<BuiltHandler[]> {
+  if (!TRACERS.includes(tracer)) throw new BuildError(`Unknown tracer ${JSON.stringify(tracer)} in scripts/build.mjs: ${TRACERS.join(' or ')}.`);
   const handlersDir = path.join(root, 'src', 'handlers');
   const outdir = path.join(root, 'dist');
   const entryPoints = (await readdir(handlersDir).catch(() => []))
@@ -150,22 +197,8 @@ export async function buildHandlers({ root, log = console.log }: BuildOptions): 
     logLevel: 'warning',
   };
 
-  // What is left out is decided from everything the bundle includes: a build with every part stubbed lists the
-  // bundle's modules; when any of them names a part, the build is made again with those parts kept.
   await rm(outdir, { recursive: true, force: true });
-  let leftOut: readonly XRayPart[] = XRAY_PARTS;
-  let result = await build({ ...options, plugins: [tracingPlugin(leftOut)] });
-  const used = await partsUsed(result.metafile!, root);
-  if (used.size > 0) {
-    leftOut = XRAY_PARTS.filter((part) => !used.has(part));
-    await rm(outdir, { recursive: true, force: true });
-    result = await build({ ...options, plugins: [tracingPlugin(leftOut)] });
-  }
-  const problems = reachedStubs(result.metafile!, leftOut);
-  if (problems.length > 0) {
-    await rm(outdir, { recursive: true, force: true });
-    throw new BuildError(problems.join('\n'));
-  }
+  const leftOut = tracer === 'otel' ? await buildWithOtel(root, options) : await buildWithXRaySdk(root, options);
   // The project is ESM ("type": "module"); this makes Node load the bundles as CommonJS in local tests.
   // Lambda loads each dist/<operationId>/ zip on its own, where no package.json says otherwise.
   await writeFile(path.join(outdir, 'package.json'), '{ "type": "commonjs" }\n');
@@ -183,4 +216,35 @@ export async function buildHandlers({ root, log = console.log }: BuildOptions): 
     log(`${path.relative(root, file)}  ${(size / 1024).toFixed(1)} KiB, ${path.relative(root, zipFile)}  ${(archive.length / 1024).toFixed(1)} KiB`);
   }
   return built;
+}
+
+/** The X-Ray SDK's build; returns the SDK parts it left out. */
+async function buildWithXRaySdk(root: string, options: EsbuildOptions): Promise<readonly XRayPart[]> {
+  // What is left out is decided from everything the bundle includes: a build with every part stubbed lists the
+  // bundle's modules; when any of them names a part, the build is made again with those parts kept.
+  let leftOut: readonly XRayPart[] = XRAY_PARTS;
+  let result = await build({ ...options, plugins: [tracingPlugin(leftOut)] });
+  const used = await partsUsed(result.metafile!, root);
+  if (used.size > 0) {
+    leftOut = XRAY_PARTS.filter((part) => !used.has(part));
+    await rm(options.outdir!, { recursive: true, force: true });
+    result = await build({ ...options, plugins: [tracingPlugin(leftOut)] });
+  }
+  const problems = reachedStubs(result.metafile!, leftOut);
+  if (problems.length > 0) {
+    await rm(options.outdir!, { recursive: true, force: true });
+    throw new BuildError(problems.join('\n'));
+  }
+  return leftOut;
+}
+
+/** The OpenTelemetry build: each handler wrapped by the project's tracedHandler; nothing left out. */
+async function buildWithOtel(root: string, options: EsbuildOptions): Promise<readonly XRayPart[]> {
+  const tracing = await readFile(path.join(root, TRACING_MODULE), 'utf8').catch(() => '');
+  if (!TRACED_HANDLER.test(tracing)) {
+    throw new BuildError(`${TRACING_MODULE} must export tracedHandler(handler), which the otel build wraps each handler in: it is missing or does not.`);
+  }
+  const entryPoints = (options.entryPoints as { in: string; out: string }[]).map((entry) => ({ ...entry, in: `${ENTRY}:${entry.in}` }));
+  await build({ ...options, entryPoints, plugins: [tracedEntryPlugin(root)] });
+  return [];
 }

@@ -4,6 +4,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
+/** How a project's functions are traced: the X-Ray SDK, or OpenTelemetry (`traced-api new --tracer`). */
+export const TRACERS = ['xray-sdk', 'otel'] as const;
+export type Tracer = (typeof TRACERS)[number];
+
 export interface ProjectSettings {
   name: string;
   stage: string;

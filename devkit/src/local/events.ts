@@ -84,11 +84,11 @@ export function lambdaContext(functionName = 'test-function'): Context {
   };
 }
 
-/** A trace header as Lambda puts it in _X_AMZN_TRACE_ID: a new trace, sampled, with its parent (facade) id. */
-export function traceHeader(): { header: string; root: string; parent: string } {
+/** A trace header as Lambda puts it in _X_AMZN_TRACE_ID: a new trace, sampled unless told, with its parent (facade) id. */
+export function traceHeader({ sampled = true }: { sampled?: boolean } = {}): { header: string; root: string; parent: string } {
   const root = `1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
   const parent = randomBytes(8).toString('hex');
-  return { header: `Root=${root};Parent=${parent};Sampled=1`, root, parent };
+  return { header: `Root=${root};Parent=${parent};Sampled=${sampled ? 1 : 0}`, root, parent };
 }
 
 export interface ProxyRequest {

@@ -1,10 +1,14 @@
 // Runs a built handler bundle the way the Lambda Node.js runtime does: in its own Node process, loaded
 // once at init (no trace header yet), then invoked with _X_AMZN_TRACE_ID set to each invocation's header,
-// one invocation at a time. The tests use it, and the dev server (npm run dev) runs every function in it.
+// one invocation at a time. With `concurrency` it runs them as Lambda Managed Instances do instead: several at
+// once in the one process, each invocation's trace header in the runtime's InvokeStore (@aws/lambda-invoke-store,
+// on AsyncLocalStorage), not in the environment. The tests use it, and the dev server (npm run dev) runs every
+// function in it.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
+import { createRequire } from 'node:module';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { BoundedBuffer, cutLine, keepTail, LOG_LINE_LIMIT } from './bounded.js';
 import { lambdaContext } from './events.js';
@@ -25,33 +29,49 @@ const KEPT_STDERR_CHARS = 64 * 1024;
 const READY = '\u001elambda-ready';
 const RESULT = '\u001elambda-result ';
 
+const invokeStoreModule = createRequire(import.meta.url).resolve('@aws/lambda-invoke-store');
+
 // CommonJS, run with `node -e`: loads the bundle, then runs one invocation per line read from stdin.
 const RUNTIME = `
-const { handler } = require(process.argv[1]);
-process.stdout.write(${JSON.stringify(READY)} + '\\n');
-const lines = require('node:readline').createInterface({ input: process.stdin });
-let queue = Promise.resolve();
-lines.on('line', (line) => {
-  const { event, traceHeader, context, timeoutMs } = JSON.parse(line);
-  queue = queue.then(async () => {
-    process.env._X_AMZN_TRACE_ID = traceHeader;
-    const deadline = Date.now() + timeoutMs;
-    context.getRemainingTimeInMillis = () => Math.max(0, deadline - Date.now());
-    let outcome;
-    try {
-      outcome = { result: await handler(event, context) };
-    } catch (error) {
-      outcome = {
-        error: String((error && error.stack) || error),
-        errorType: (error && error.name) || 'Error',
-        errorMessage: (error && error.message) || String(error),
-      };
+const concurrent = 'AWS_LAMBDA_MAX_CONCURRENCY' in process.env;
+(async () => {
+  // The runtime makes its InvokeStore (globalThis.awslambda.InvokeStore) before it loads the function.
+  const { InvokeStore } = require(process.argv[2]);
+  const store = concurrent ? await InvokeStore.getInstanceAsync() : undefined;
+  const { handler } = require(process.argv[1]);
+  process.stdout.write(${JSON.stringify(READY)} + '\\n');
+  const lines = require('node:readline').createInterface({ input: process.stdin });
+  let queue = Promise.resolve();
+  lines.on('line', (line) => {
+    const { id, event, traceHeader, context, timeoutMs } = JSON.parse(line);
+    const invoke = async () => {
+      const deadline = Date.now() + timeoutMs;
+      context.getRemainingTimeInMillis = () => Math.max(0, deadline - Date.now());
+      let outcome;
+      try {
+        outcome = { result: await handler(event, context) };
+      } catch (error) {
+        outcome = {
+          error: String((error && error.stack) || error),
+          errorType: (error && error.name) || 'Error',
+          errorMessage: (error && error.message) || String(error),
+        };
+      }
+      // Let what the invocation queued go out first (the X-Ray SDK's UDP sends), as it has before Lambda answers.
+      await new Promise((resolve) => setImmediate(resolve));
+      process.stdout.write(${JSON.stringify(RESULT)} + JSON.stringify({ id, outcome: outcome === undefined ? {} : outcome }) + '\\n');
+    };
+    if (store) {
+      const keys = store.constructor.PROTECTED_KEYS;
+      void store.run({ [keys.X_RAY_TRACE_ID]: traceHeader, [keys.REQUEST_ID]: context.awsRequestId }, invoke);
+    } else {
+      queue = queue.then(() => {
+        process.env._X_AMZN_TRACE_ID = traceHeader;
+        return invoke();
+      });
     }
-    // Let what the invocation queued go out first (the X-Ray SDK's UDP sends), as it has before Lambda answers.
-    await new Promise((resolve) => setImmediate(resolve));
-    process.stdout.write(${JSON.stringify(RESULT)} + JSON.stringify(outcome === undefined ? {} : outcome) + '\\n');
   });
-});
+})();
 `;
 
 export interface Outcome {
@@ -74,6 +94,11 @@ export interface RuntimeOptions {
    * Lambda reports it (Runtime.OutOfMemory). Default: no limit.
    */
   memoryMb?: number;
+  /**
+   * Run up to this many invocations at once in the one process, as Lambda Managed Instances do
+   * (AWS_LAMBDA_MAX_CONCURRENCY is set; each invocation's trace header is in the InvokeStore). Default: one at a time.
+   */
+  concurrency?: number;
 }
 
 /** How often the resident memory of a function's process is read. */
@@ -118,12 +143,16 @@ export async function startBuiltLambda(
   const { memoryMb } = options;
   const initStart = Date.now();
   const heapLimit = memoryMb === undefined ? [] : [`--max-old-space-size=${heapLimitMb(memoryMb)}`];
-  const child = spawn(process.execPath, [...heapLimit, '-e', RUNTIME, bundle], {
-    env: { ...env, AWS_LAMBDA_FUNCTION_NAME: functionName },
+  const concurrent = options.concurrency !== undefined && options.concurrency > 1 ? { AWS_LAMBDA_MAX_CONCURRENCY: String(options.concurrency) } : {};
+  const child = spawn(process.execPath, [...heapLimit, '-e', RUNTIME, bundle, invokeStoreModule], {
+    env: { ...env, ...concurrent, AWS_LAMBDA_FUNCTION_NAME: functionName },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+  // Each invocation waits for the process's exit while it runs: as many listeners as invocations at once.
+  child.setMaxListeners(10 + (options.concurrency ?? 1));
   const logs = new BoundedBuffer<Record<string, unknown> | string>(KEPT_LOG_LINES, KEPT_LOG_CHARS);
-  const waiting: ((outcome: Outcome) => void)[] = [];
+  const waiting = new Map<number, (outcome: Outcome) => void>();
+  let invocations = 0;
   // The line being read, at most its limit (a log line's, or a response's), and how much of it was dropped.
   let pending = '';
   let dropped = 0;
@@ -140,7 +169,11 @@ export async function startBuiltLambda(
   ready.catch(() => {});
   const onLine = (line: string, cut: number) => {
     if (line === READY) markReady({ start: initStart, end: Date.now() });
-    else if (line.startsWith(RESULT)) waiting.shift()?.(resultOutcome(line.slice(RESULT.length), cut));
+    else if (line.startsWith(RESULT)) {
+      // {"id":N,"outcome":...}: the id leads, so it is known even when the rest was over the limit and not kept.
+      const id = Number(/^\{"id":(\d+)/.exec(line.slice(RESULT.length))?.[1]);
+      waiting.get(id)?.(resultOutcome(line.slice(RESULT.length), cut));
+    }
     else if (line.trim() !== '') {
       const parsed = cut > 0 ? cutLine(line, LOG_LINE_LIMIT, cut) : parseLine(line);
       logs.push(parsed);
@@ -208,6 +241,7 @@ export async function startBuiltLambda(
 
   function invokeOutcome(event: APIGatewayProxyEvent, traceHeader: string): Promise<Outcome> {
     const context = { ...lambdaContext(functionName), ...(memoryMb === undefined ? {} : { memoryLimitInMB: String(memoryMb) }) };
+    const id = ++invocations;
     return new Promise((resolve) => {
       if (exited) {
         resolve({ error: `The function's process has exited:\n${stderr}`, errorType: 'Runtime.ExitError', errorMessage: 'The function process exited' });
@@ -216,13 +250,13 @@ export async function startBuiltLambda(
       let timer: NodeJS.Timeout | undefined;
       const stopWatchingMemory = watchMemory();
       const settle = (outcome: Outcome) => {
+        waiting.delete(id);
         clearTimeout(timer);
         stopWatchingMemory();
         child.off('exit', onExit);
         resolve(outcome);
       };
       const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
-        waiting.splice(waiting.indexOf(settle), 1);
         // outOfMemory is set by then: the process's first exit listener runs before this one.
         if (outOfMemory) {
           const message = `RequestId: ${context.awsRequestId} Error: Runtime exited with error: signal: killed`;
@@ -232,7 +266,7 @@ export async function startBuiltLambda(
         }
       };
       child.once('exit', onExit);
-      waiting.push(settle);
+      waiting.set(id, settle);
       // Time the invocation from now, after init, as Lambda does; a timed-out environment is thrown away.
       void ready.then(
         () => {
@@ -244,7 +278,7 @@ export async function startBuiltLambda(
         () => {},
       );
       // Functions do not survive JSON; the runtime above adds getRemainingTimeInMillis back.
-      child.stdin.write(`${JSON.stringify({ event, traceHeader, context, timeoutMs })}\n`);
+      child.stdin.write(`${JSON.stringify({ id, event, traceHeader, context, timeoutMs })}\n`);
     });
   }
 
@@ -275,7 +309,7 @@ export async function startBuiltLambda(
 function resultOutcome(json: string, cut: number): Outcome {
   const tooLarge = { error: `${RESPONSE_TOO_LARGE.errorType}: ${RESPONSE_TOO_LARGE.errorMessage}`, ...RESPONSE_TOO_LARGE };
   if (cut > 0) return tooLarge;
-  const outcome = JSON.parse(json) as Outcome;
+  const { outcome } = JSON.parse(json) as { id: number; outcome: Outcome };
   if (outcome.result !== undefined && Buffer.byteLength(JSON.stringify(outcome.result)) > RESPONSE_PAYLOAD_LIMIT) return tooLarge;
   return outcome;
 }

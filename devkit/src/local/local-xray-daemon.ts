@@ -1,8 +1,14 @@
-// A local stand-in for the X-Ray daemon: a UDP socket on 127.0.0.1 collecting what the X-Ray SDK sends
-// (AWS_XRAY_DAEMON_ADDRESS=<address>). Each datagram is the header line {"format":"json","version":1},
-// a newline, and one segment or subsegment document. Used by the tests and by the dev server (npm run dev).
+// A local stand-in for the X-Ray daemon: a UDP socket on 127.0.0.1 collecting what the X-Ray SDK or
+// OpenTelemetry sends (AWS_XRAY_DAEMON_ADDRESS=<address>). Each datagram is the header line
+// {"format":"json","version":1}, a newline, and either one segment or subsegment document (the X-Ray SDK) or
+// OTLP spans (T1S/T1U and base64 protobuf, as ADOT sends them), which become documents of the one segment model.
+// Used by the tests and by the dev server (npm run dev).
 import { createSocket, type Socket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
+import { spansToSegments } from '../traces/otel-spans.js';
+import { decodeOtlpSpans, OTLP_SAMPLED, OTLP_UNSAMPLED, type OtlpSpan } from './otlp.js';
+
+export type { OtlpSpan } from './otlp.js';
 
 const HEADER = { format: 'json', version: 1 };
 
@@ -28,7 +34,7 @@ export interface XRayDocument {
 }
 
 export interface DaemonOptions {
-  /** Called with each document as it arrives. */
+  /** Called with each document as it arrives (OpenTelemetry spans turned into documents included). */
   onDocument?: (document: XRayDocument) => void;
   /** Keep every document in `documents` (default true; a long-running dev server hands them to onDocument instead). */
   keep?: boolean;
@@ -36,7 +42,9 @@ export interface DaemonOptions {
 
 export class LocalXRayDaemon {
   readonly documents: XRayDocument[] = [];
-  /** Datagrams that were not a valid header line plus a JSON document. */
+  /** OpenTelemetry spans as they came, sampled (T1S) or not (T1U). */
+  readonly spans: OtlpSpan[] = [];
+  /** Datagrams that were not a valid header line plus a JSON document or OTLP spans. */
   readonly rejected: string[] = [];
   private readonly socket: Socket;
   /** host:port, the form AWS_XRAY_DAEMON_ADDRESS takes. */
@@ -59,16 +67,13 @@ export class LocalXRayDaemon {
   }
 
   /** The first document matching `predicate`, waiting for it to arrive (UDP sends are asynchronous). */
-  async waitFor(predicate: (document: XRayDocument) => boolean, timeoutMs = 5_000): Promise<XRayDocument> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.documents.find(predicate);
-      if (found) return found;
-      if (Date.now() > deadline) {
-        throw new Error(`No matching X-Ray document within ${timeoutMs} ms; received: ${JSON.stringify(this.documents)}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+  waitFor(predicate: (document: XRayDocument) => boolean, timeoutMs = 5_000): Promise<XRayDocument> {
+    return waitIn(this.documents, predicate, timeoutMs, 'X-Ray document');
+  }
+
+  /** The first OpenTelemetry span matching `predicate`, waiting for it to arrive. */
+  waitForSpan(predicate: (span: OtlpSpan) => boolean, timeoutMs = 5_000): Promise<OtlpSpan> {
+    return waitIn(this.spans, predicate, timeoutMs, 'OpenTelemetry span');
   }
 
   async stop(): Promise<void> {
@@ -77,14 +82,36 @@ export class LocalXRayDaemon {
 
   private receive(datagram: string): void {
     const newline = datagram.indexOf('\n');
+    const keep = this.options.keep !== false;
+    let documents: XRayDocument[];
     try {
       const header: unknown = JSON.parse(datagram.slice(0, newline));
       if (newline < 0 || JSON.stringify(header) !== JSON.stringify(HEADER)) throw new Error('bad header');
-      const document = JSON.parse(datagram.slice(newline + 1)) as XRayDocument;
-      if (this.options.keep !== false) this.documents.push(document);
-      this.options.onDocument?.(document);
+      const body = datagram.slice(newline + 1);
+      if (body.startsWith(OTLP_SAMPLED) || body.startsWith(OTLP_UNSAMPLED)) {
+        const spans = decodeOtlpSpans(body);
+        if (keep) this.spans.push(...spans);
+        documents = spansToSegments(spans) as XRayDocument[];
+      } else {
+        documents = [JSON.parse(body) as XRayDocument];
+      }
     } catch {
-      if (this.options.keep !== false) this.rejected.push(datagram);
+      if (keep) this.rejected.push(datagram);
+      return;
     }
+    for (const document of documents) {
+      if (keep) this.documents.push(document);
+      this.options.onDocument?.(document);
+    }
+  }
+}
+
+async function waitIn<T>(list: readonly T[], predicate: (item: T) => boolean, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = list.find(predicate);
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`No matching ${what} within ${timeoutMs} ms; received: ${JSON.stringify(list)}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

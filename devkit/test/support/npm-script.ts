@@ -62,10 +62,10 @@ export interface RunningScript {
 }
 
 /** `npm run <script> -- <args>`, left running (a server); stop() ends it and its children. */
-export async function startScript(script: string, args: string[], env: Record<string, string> = {}): Promise<RunningScript> {
+export async function startScript(script: string, args: string[], env: Record<string, string> = {}, { cwd = '' } = {}): Promise<RunningScript> {
   // Its own process group, so that stop() reaches node behind npm and sh.
   const child: ChildProcess = spawn('npm', ['run', '--silent', script, '--', ...args], {
-    cwd: await defaultRoot(),
+    cwd: cwd || (await defaultRoot()),
     env: scriptEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,

@@ -1,10 +1,11 @@
-// Publishes the API's events to its SNS topic. The client is created once per execution environment and
-// captured, so every call is an X-Ray subsegment ("SNS", aws.operation "Publish") and carries the trace header.
+// Publishes the API's events to its SNS topic. The client is created once per execution environment and traced
+// (src/lib/tracing.ts), so every call is recorded in the invocation's trace ("SNS", operation "Publish") and
+// carries the trace on to SNS.
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DownstreamError } from './http.js';
-import { AWSXRay } from './tracing.js';
+import { tracedClient } from './tracing.js';
 
-const sns = AWSXRay.captureAWSv3Client(new SNSClient({}));
+const sns = tracedClient(new SNSClient({}));
 
 /** Publishes `{ type, detail, time }` as JSON to SNS_TOPIC_ARN; `type` is also a message attribute for filtering. */
 export async function publishEvent(type: string, detail: unknown): Promise<string> {

@@ -14,6 +14,11 @@ if (!process.env.AWS_XRAY_CONTEXT_MISSING) {
 
 export { AWSXRay };
 
+/** The client, captured: each of its calls is a subsegment of the invocation's trace and carries the trace header. */
+export function tracedClient<Client extends Parameters<typeof AWSXRay.captureAWSv3Client>[0]>(client: Client): Client {
+  return AWSXRay.captureAWSv3Client(client);
+}
+
 /** Records `work` as a subsegment named `name` of the current invocation's trace, with its error if it throws. */
 export function traceAsync<T>(name: string, work: (subsegment?: Subsegment) => Promise<T>): Promise<T> {
   return AWSXRay.captureAsyncFunc(name, async (subsegment) => {
