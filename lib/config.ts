@@ -21,6 +21,9 @@ export const FIRST_ENDPOINT_PRIORITY = 100;
 export const SAMPLING_RULE_QUOTA = 25;
 /** From this many rules (the API default rule included) a project warns that it nears the quota. */
 export const SAMPLING_RULE_WARNING = SAMPLING_RULE_QUOTA - 5;
+/** Which rule samples a new route: one of its own, or the API default rule (no rule added). */
+export const SAMPLING_RULE_CHOICES = ['own', 'api'] as const;
+export type SamplingRuleChoice = (typeof SAMPLING_RULE_CHOICES)[number];
 
 export interface Versions {
   dependencies: Record<string, string>;
@@ -88,6 +91,7 @@ export interface EndpointConfig {
   pathParameters: string[];
   publish: boolean;
   functionName: string;
-  sampling: SamplingSettings;
+  /** The route's own rule; absent when the API default rule samples it (--sampling-rule api). */
+  sampling?: SamplingSettings;
   auth: Auth;
 }

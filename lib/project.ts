@@ -3,6 +3,7 @@ import type { Auth, EndpointConfig, HttpMethod, ProjectAnswers, ProjectConfig, T
 import { DEFAULT_RULE_PRIORITY } from './config.js';
 import { functionName, projectNames, samplingRuleName, stateBucketPrefix } from './names.js';
 import { parsePath } from './validate.js';
+import { hclString } from './terraform-text.js';
 
 export const CONFIG_KEY = 'generator-traced-api';
 
@@ -42,6 +43,8 @@ export interface EndpointAnswers {
   auth: Auth;
   /** The generator chose the priority (recorded, so that it may renumber it later). */
   priorityChosenByGenerator?: boolean;
+  /** false: no rule of its own, the API default rule samples the route. */
+  ownRule?: boolean;
 }
 
 export function endpointConfig(project: Pick<ProjectConfig, 'names'>, answers: EndpointAnswers): EndpointConfig {
@@ -52,13 +55,17 @@ export function endpointConfig(project: Pick<ProjectConfig, 'names'>, answers: E
     pathParameters: parsePath(answers.path).pathParameters,
     publish: answers.publish,
     functionName: functionName(project.names.prefix, answers.operationId),
-    sampling: {
-      ruleName: samplingRuleName(project.names.prefix, answers.operationId),
-      priority: answers.priority,
-      ...(answers.priorityChosenByGenerator ? { generatorPriority: answers.priority } : {}),
-      reservoirSize: answers.reservoir,
-      fixedRate: answers.fixedRate,
-    },
+    ...(answers.ownRule === false
+      ? {}
+      : {
+          sampling: {
+            ruleName: samplingRuleName(project.names.prefix, answers.operationId),
+            priority: answers.priority,
+            ...(answers.priorityChosenByGenerator ? { generatorPriority: answers.priority } : {}),
+            reservoirSize: answers.reservoir,
+            fixedRate: answers.fixedRate,
+          },
+        }),
     auth: answers.auth,
   };
 }
@@ -85,6 +92,7 @@ export function projectTemplateData(project: ProjectConfig) {
     tracerName: TRACER_NAMES[project.tracer],
     bootstrap: bootstrapTerraform(project),
     actions: pinnedActions(project.versions),
+    hcl: hclString,
   };
 }
 

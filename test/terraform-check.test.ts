@@ -1,5 +1,6 @@
 // The Terraform checker catches each kind of defect, and the generator's Terraform templates pass it.
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { hclString } from '../lib/terraform-text.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -111,7 +111,7 @@ describe.skipIf(missing.length > 0)('Terraform on generated projects (real terra
     projects.variant = (
       await generateApp('plain-api', {
         yes: true,
-        description: 'Plain API, every option changed',
+        description: 'Plain API, every option changed: costs ${price} each, %{ if x } "quoted" \\ back',
         region: 'eu-west-1',
         stage: 'prod',
         runtime: variantRuntime,

@@ -1,7 +1,7 @@
 // The real `yo` in a real terminal (tmux): a user answers the prompts by typing, and the project
 // carries the answers.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, tempDir } from './support/generate.js';
@@ -21,6 +21,27 @@ const reachable = !isRoot || othersCanEnter(repoRoot);
 if (!reachable) console.warn(`\n*** SKIPPED: yo drops root privileges and could not read this checkout (${repoRoot}: a folder above it is closed to other users), so the real \`yo\` in a terminal is not tested here. ***\n`);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe.skipIf(!hasTmux)('traced-api in a terminal', () => {
+  it('Ctrl-C at a prompt exits 130 and writes nothing', async () => {
+    const dir = tempDir('traced-api-interrupt-');
+    const session = `traced-api-interrupt-${process.pid}`;
+    const bin = join(repoRoot, 'dist/bin/traced-api.js');
+    const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
+    tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30', `cd ${dir} && ${process.execPath} ${bin} new; echo "EXIT:$?"; sleep 60`);
+    const screen = () => tmux('capture-pane', '-p', '-t', session, '-S', '-100');
+    try {
+      for (let i = 0; i < 300 && !screen().includes('Project and API name'); i++) await sleep(100);
+      tmux('send-keys', '-t', session, 'C-c');
+      for (let i = 0; i < 100 && !/EXIT:\d+/.test(screen()); i++) await sleep(100);
+      expect(screen()).toContain('EXIT:130');
+      expect(screen()).toContain('traced-api: interrupted; nothing was written.');
+    } finally {
+      spawnSync('tmux', ['kill-session', '-t', session]);
+    }
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
 
 describe.skipIf(!hasTmux || !reachable)('yo traced-api in a terminal', () => {
   it('asks every question, takes typed answers and writes the project, with no deprecation line on the screen', async () => {
