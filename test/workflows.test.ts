@@ -37,7 +37,7 @@ describe.each(variants)('the workflows of a generated project (%s)', (_, name, o
     expect(deploy.jobs.deploy.permissions).toEqual({ contents: 'read', 'id-token': 'write' });
     const runs = deploy.jobs.deploy.steps.map((step: { run?: string }) => step.run ?? '').join('\n');
     expect(runs).toContain(`npm run deploy -- --stage ${stage} --yes`);
-    expect(runs).toContain(`npm run verify -- --stage ${stage}`);
+    expect(runs).toContain(`npm run verify -- --stage ${stage} --write`);
     const pullRequest = parseYaml(readFileSync(join(folder, 'pull-request.yml'), 'utf8'));
     expect(pullRequest.jobs.plan.strategy.matrix.stage).toBe('${{ fromJSON(needs.stages.outputs.stages) }}');
     expect(pullRequest.jobs.plan.steps.map((step: { run?: string }) => step.run ?? '').join('\n')).toContain('npm run --silent plan -- --stage "$STAGE"');
