@@ -11,9 +11,9 @@
 // are then renamed over their targets, in order (the OpenAPI document last), and the journal removed.
 // A run killed before the commit point leaves its targets untouched; the next run removes its
 // temporary files. A run killed after it is finished by the next run (roll forward).
-import { linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { basename, dirname, join, relative } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { InputError } from './errors.js';
 
 export const LOCK_FILE = '.traced-api.lock';
@@ -177,10 +177,75 @@ interface Journal {
   entries: { target: string; temp: string }[];
 }
 
+/**
+ * Writes a file of the generator's own making (a temporary file, the journal's next state) as a new
+ * file: whatever had its name is removed first, and a link planted there meanwhile makes it fail
+ * instead of writing through the link.
+ */
+function writeNew(file: string, contents: string | Buffer): void {
+  rmSync(file, { force: true });
+  writeFileSync(file, contents, { flag: 'wx' });
+}
+
+/** `inner` is `outer` or under it. */
+const isWithin = (outer: string, inner: string) => inner === outer || inner.startsWith(outer.endsWith(sep) ? outer : outer + sep);
+
+/** The real path of `path`'s nearest existing folder or file: links followed, as the file system will. */
+function realOfNearest(path: string): string {
+  for (let at = path; ; at = dirname(at)) {
+    try {
+      return join(realpathSync(at), relative(at, path));
+    } catch {
+      if (dirname(at) === at) return path;
+    }
+  }
+}
+
+/**
+ * Why `name` (a path a journal or a run names, relative to the project's root) is not a place inside
+ * the project, links resolved; undefined when it is one. The file itself may be a link (a rename
+ * replaces the link, never what it points at); the folders on its way may not lead outside.
+ */
+export function outsideProject(root: string, name: unknown): string | undefined {
+  if (typeof name !== 'string' || name === '' || name.includes('\0')) return 'is not a file name';
+  if (isAbsolute(name)) return 'is an absolute path';
+  const target = resolve(root, name);
+  if (!isWithin(resolve(root), target) || target === resolve(root)) return 'lies outside the project';
+  const realRoot = realOfNearest(resolve(root));
+  const realFolder = realOfNearest(dirname(target));
+  if (!isWithin(realRoot, realFolder)) return `leads outside the project (through a link, to ${realFolder})`;
+  return undefined;
+}
+
 function writeJournal(root: string, journal: Journal): void {
   const file = join(root, JOURNAL_FILE);
-  writeFileSync(`${file}.tmp`, JSON.stringify(journal));
+  writeNew(`${file}.tmp`, JSON.stringify(journal));
   renameSync(`${file}.tmp`, file);
+}
+
+/**
+ * A journal as read from disk, its every entry a target inside the project and a temporary file beside
+ * it, or an InputError: a journal can arrive with a project (a clone, an archive), and one naming
+ * ../../somewhere would have a run replace or remove files outside it.
+ */
+function checkJournal(root: string, value: unknown): Journal {
+  const journal = value as Journal;
+  const refuse = (detail: string) =>
+    new InputError(
+      `${JOURNAL_FILE} ${detail}: it was not written by a run in this project (a clone or an archive can bring one), so it is not followed. ` +
+        `Nothing was changed; remove ${join(root, JOURNAL_FILE)} and run again.`,
+    );
+  if (!journal || (journal.state !== 'prepare' && journal.state !== 'commit') || !Array.isArray(journal.entries)) throw refuse('is not a journal this generator writes');
+  for (const entry of journal.entries) {
+    for (const name of [entry?.target, entry?.temp]) {
+      const problem = outsideProject(root, name);
+      if (problem) throw refuse(`names ${JSON.stringify(String(name)).slice(0, 200)}, which ${problem}`);
+    }
+    if (dirname(resolve(root, entry.temp)) !== dirname(resolve(root, entry.target)) || !basename(entry.temp).startsWith(`.${basename(entry.target)}.`)) {
+      throw refuse(`names ${JSON.stringify(entry.temp).slice(0, 200)} as the temporary file of ${JSON.stringify(entry.target).slice(0, 200)}, which is not beside it`);
+    }
+  }
+  return journal;
 }
 
 function putInPlace(root: string, entries: Journal['entries']): void {
@@ -204,13 +269,14 @@ function removeTemps(root: string, entries: Journal['entries']): void {
  */
 export function recoverInterruptedRun(root: string): string | undefined {
   const file = join(root, JOURNAL_FILE);
-  let journal: Journal;
+  let read: unknown;
   try {
-    journal = JSON.parse(readFileSync(file, 'utf8')) as Journal;
+    read = JSON.parse(readFileSync(file, 'utf8'));
   } catch {
     rmSync(`${file}.tmp`, { force: true });
     return undefined;
   }
+  const journal = checkJournal(root, read);
   const targets = journal.entries.map((entry) => entry.target).join(', ');
   if (journal.state === 'commit') putInPlace(root, journal.entries);
   else removeTemps(root, journal.entries);
@@ -231,11 +297,16 @@ export function commitFiles(root: string, writes: FileWrite[]): void {
     target: relative(root, write.path),
     temp: relative(root, join(dirname(write.path), `.${basename(write.path)}.traced-api-${process.pid}.tmp`)),
   }));
+  // A folder of the project that is a link to elsewhere (a clone can bring one) is not written through.
+  for (const { target } of entries) {
+    const problem = outsideProject(root, target);
+    if (problem) throw new InputError(`Could not write ${target}: it ${problem}. Nothing was changed; make it a folder of the project, then run again.`);
+  }
   try {
     writeJournal(root, { state: 'prepare', entries });
     writes.forEach((write, i) => {
       mkdirSync(dirname(write.path), { recursive: true });
-      writeFileSync(join(root, entries[i]!.temp), write.contents);
+      writeNew(join(root, entries[i]!.temp), write.contents);
     });
   } catch (error) {
     removeTemps(root, entries);

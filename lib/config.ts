@@ -21,6 +21,9 @@ export const FIRST_ENDPOINT_PRIORITY = 100;
 export const SAMPLING_RULE_QUOTA = 25;
 /** From this many rules (the API default rule included) a project warns that it nears the quota. */
 export const SAMPLING_RULE_WARNING = SAMPLING_RULE_QUOTA - 5;
+/** Which rule samples a new route: one of its own, or the API default rule (no rule added). */
+export const SAMPLING_RULE_CHOICES = ['own', 'api'] as const;
+export type SamplingRuleChoice = (typeof SAMPLING_RULE_CHOICES)[number];
 
 export interface Versions {
   dependencies: Record<string, string>;
@@ -28,8 +31,12 @@ export interface Versions {
   tracers: Record<Tracer, Record<string, string>>;
   devDependencies: Record<string, string>;
   terraform: {
+    /** The Terraform CLI the project's workflows install. */
+    cli: string;
     required_version: string;
     providers: Record<string, { source: string; version: string }>;
+    /** The providers of a root that turns on Transaction Search (its resources need a newer AWS provider). */
+    transaction_search_providers: Record<string, { source: string; version: string }>;
   };
   node: string;
   /**
@@ -37,6 +44,8 @@ export interface Versions {
    * project installs instead of the published devkit. A list of none or one, so the project's README loops over it.
    */
   devkitFromCheckout: { tarball: string; version: string }[];
+  /** The GitHub Actions the project's workflows use, each pinned to a full commit SHA. */
+  github_actions: Record<string, { sha: string; version: string }>;
 }
 
 /** What the user answered for the project; stored in .yo-rc.json. */
@@ -54,6 +63,8 @@ export interface ProjectAnswers {
   sns: boolean;
   /** Each new endpoint's auth unless `endpoint --auth` says otherwise. */
   auth: Auth;
+  /** terraform/bootstrap turns on CloudWatch Transaction Search. */
+  transactionSearch: boolean;
 }
 
 export interface ProjectNames {
@@ -85,6 +96,7 @@ export interface EndpointConfig {
   pathParameters: string[];
   publish: boolean;
   functionName: string;
-  sampling: SamplingSettings;
+  /** The route's own rule; absent when the API default rule samples it (--sampling-rule api). */
+  sampling?: SamplingSettings;
   auth: Auth;
 }

@@ -136,7 +136,7 @@ export const operationOf = (endpoint: EndpointConfig): Operation => ({
   path: endpoint.path,
   operationId: endpoint.operationId,
   functionName: endpoint.functionName,
-  sampling: { ...endpoint.sampling },
+  ...(endpoint.sampling ? { sampling: { ...endpoint.sampling } } : {}),
   auth: endpoint.auth,
 });
 

@@ -7,10 +7,9 @@ import { InputError } from './errors.js';
 
 export { EXTENSION };
 
-/** Terraform reads the document through templatefile(): user text must not open an interpolation. */
-export function escapeTerraformTemplate(text: string): string {
-  return text.replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
-}
+import { escapeTerraformTemplate } from './terraform-text.js';
+
+export { escapeTerraformTemplate };
 
 /** How the user wrote the document, kept when it is written back: a BOM, CRLF line endings, JSON. */
 export interface DocumentStyle {
@@ -99,12 +98,12 @@ export function checkNewEndpoint(operations: Operation[], endpoint: EndpointConf
           `and API Gateway refuses differently named parameters at the same place. Name it {${conflict.existing}}.`,
       );
     }
-    if (op.sampling?.priority === endpoint.sampling.priority) {
+    if (endpoint.sampling && op.sampling?.priority === endpoint.sampling.priority) {
       throw new InputError(
         `Priority ${endpoint.sampling.priority} is already taken by the sampling rule of ${op.method} ${op.path}: choose a free one from 1 to 9999, or leave --priority out.`,
       );
     }
-    if (op.sampling?.ruleName === endpoint.sampling.ruleName || op.functionName === endpoint.functionName) {
+    if ((endpoint.sampling && op.sampling?.ruleName === endpoint.sampling.ruleName) || op.functionName === endpoint.functionName) {
       throw new InputError(`Name "${endpoint.operationId}" gives AWS names that ${op.method} ${op.path} already uses: pass another with --name.`);
     }
   }
@@ -112,7 +111,7 @@ export function checkNewEndpoint(operations: Operation[], endpoint: EndpointConf
 
 /** The operation object an endpoint adds to the document. */
 export function operationFor(endpoint: EndpointConfig, summary: string): Record<string, unknown> {
-  const operation: Record<string, unknown> = { operationId: endpoint.operationId, summary };
+  const operation: Record<string, unknown> = { operationId: endpoint.operationId, summary: escapeTerraformTemplate(summary) };
   if (endpoint.pathParameters.length > 0) {
     operation.parameters = endpoint.pathParameters.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
   }
@@ -131,7 +130,7 @@ export function operationFor(endpoint: EndpointConfig, summary: string): Record<
     uri: `\${lambda_invoke_arns.${endpoint.operationId}}`,
     passthroughBehavior: 'when_no_match',
   };
-  operation[EXTENSION] = { functionName: endpoint.functionName, sampling: { ...endpoint.sampling } };
+  operation[EXTENSION] = { functionName: endpoint.functionName, ...(endpoint.sampling ? { sampling: { ...endpoint.sampling } } : {}) };
   return operation;
 }
 
@@ -151,6 +150,12 @@ export function addOperation(doc: Document, endpoint: EndpointConfig, summary: s
     doc.set('paths', doc.createNode({}));
     paths = doc.get('paths');
   }
+  if (isMap(paths) && paths.anchor) {
+    throw new InputError(
+      `The OpenAPI document's "paths" is the YAML anchor &${paths.anchor}: an operation added there would change every place that reads *${paths.anchor}. ` +
+        'Remove the anchor (write out what its aliases share), then run this again.',
+    );
+  }
   if (isMap(paths)) paths.flow = false;
   const method = endpoint.method.toLowerCase();
   const item = doc.getIn(['paths', endpoint.path], true);
@@ -158,6 +163,12 @@ export function addOperation(doc: Document, endpoint: EndpointConfig, summary: s
     throw new InputError(
       `Path ${endpoint.path} in the OpenAPI document is the YAML alias *${item.source}: adding ${endpoint.method} there would change every place that shares the anchor &${item.source}. ` +
         'Write that path item out in full, then run this again.',
+    );
+  }
+  if (isMap(item) && item.anchor) {
+    throw new InputError(
+      `Path ${endpoint.path} in the OpenAPI document is the YAML anchor &${item.anchor}: adding ${endpoint.method} there would add it to every path that reads *${item.anchor} too, ` +
+        'each with the same operationId. Write out the path items that share it (remove the anchor), then run this again.',
     );
   }
   declareSecurityScheme(doc, endpoint);

@@ -1,6 +1,6 @@
 // Declarative options: each is stated once (name, type, description, default, how it is parsed),
 // and both the generators' --help and their prompts are built from that statement.
-import { AUTH_TYPES, HTTP_METHODS, RUNTIMES, TRACERS, TRACING_MODES } from './config.js';
+import { AUTH_TYPES, HTTP_METHODS, RUNTIMES, SAMPLING_RULE_CHOICES, SAMPLING_RULE_QUOTA, TRACERS, TRACING_MODES, type SamplingRuleChoice } from './config.js';
 import { InputError } from './errors.js';
 import { estimateRule } from './sampling.js';
 import * as parse from './validate.js';
@@ -25,6 +25,10 @@ export interface OptionSpec<Values> {
   choiceMeanings?: Record<string, string>;
   /** Also a positional argument of the command. */
   argument?: boolean;
+  /** A setting, not a question: taken from the option or its default, never asked. */
+  neverAsked?: boolean;
+  /** Only some answers make the value mean something; given otherwise, it is refused with `why`. */
+  appliesWhen?: { test: (values: Partial<Values>) => boolean; why: string };
   parse: (value: unknown) => unknown;
   /** What a .yo-rc.json written before this option existed means by leaving it out. */
   storedDefault?: unknown;
@@ -43,12 +47,15 @@ export interface AppValues {
   fixedRate: number;
   sns: boolean;
   auth: string;
+  transactionSearch: boolean;
 }
 
 export interface EndpointValues {
   method: string;
   path: string;
   name: string;
+  samplingRuleLimit: number;
+  samplingRule: SamplingRuleChoice;
   expectedRps: number;
   reservoir: number;
   fixedRate: number;
@@ -147,7 +154,20 @@ export const appOptions: OptionSpec<AppValues>[] = [
     defaultText: 'none', default: () => 'none', choices: AUTH_TYPES, storedDefault: 'none',
     choiceMeanings: AUTH_MEANINGS, message: 'Who may call the API?', parse: parse.parseAuth,
   },
+  {
+    name: 'transaction-search', key: 'transactionSearch', type: 'boolean',
+    description: 'The bootstrap turns on CloudWatch Transaction Search in the account and region (segments to CloudWatch Logs, a share indexed); needs AWS provider >= 6.46',
+    defaultText: 'off', default: () => false, storedDefault: false,
+    message: 'Turn on CloudWatch Transaction Search in the account and region (from terraform/bootstrap; needs AWS provider 6)?',
+    parse: bool('Transaction Search'),
+  },
 ];
+
+/** Settings of the route's own rule: they mean nothing when the API default rule samples it. */
+const OWN_RULE = {
+  test: (values: Partial<EndpointValues>) => values.samplingRule !== 'api',
+  why: 'sets the route\'s own sampling rule, and with --sampling-rule api it has none (the API default rule samples it)',
+};
 
 export const endpointOptions: OptionSpec<EndpointValues>[] = [
   {
@@ -167,26 +187,39 @@ export const endpointOptions: OptionSpec<EndpointValues>[] = [
     message: 'operationId (also the handler name)', parse: parse.parseOperationId,
   },
   {
-    name: 'expected-rps', key: 'expectedRps', type: 'string',
+    name: 'sampling-rule-limit', key: 'samplingRuleLimit', type: 'string', neverAsked: true,
+    description: `Most sampling rules this project may have, the API default rule included: past it a new route gets none of its own. X-Ray allows ${SAMPLING_RULE_QUOTA} per region by default; raise this after raising the quota`,
+    defaultText: String(SAMPLING_RULE_QUOTA), default: () => SAMPLING_RULE_QUOTA,
+    message: 'Most sampling rules in this project', parse: parse.parseRuleLimit,
+  },
+  {
+    name: 'sampling-rule', key: 'samplingRule', type: 'string',
+    description: "Which rule samples the route: own (a rule of its own, tunable) or api (the API default rule; no rule added, none of X-Ray's quota used)",
+    defaultText: 'own, or api once the project has --sampling-rule-limit rules', default: () => undefined, // filled by the generator
+    message: 'Sampling rule: one of its own (own), or the API default rule (api)?', choices: SAMPLING_RULE_CHOICES,
+    parse: parse.parseSamplingRule,
+  },
+  {
+    name: 'expected-rps', key: 'expectedRps', type: 'string', appliesWhen: OWN_RULE,
     description: 'Expected requests per second on this endpoint, for the trace count and cost estimate',
     defaultText: '10', default: () => undefined, // filled by the generator
     message: 'Expected requests per second (for the cost estimate)', parse: parse.parseExpectedRps,
   },
   {
-    name: 'reservoir', key: 'reservoir', type: 'string',
+    name: 'reservoir', key: 'reservoir', type: 'string', appliesWhen: OWN_RULE,
     description: "This endpoint's sampling rule: traces recorded per second before the fixed rate applies",
     defaultText: "the project's default", default: () => undefined,
     message: 'Sampling reservoir (traces per second)', parse: parse.parseReservoir,
   },
   {
-    name: 'fixed-rate', key: 'fixedRate', type: 'string',
+    name: 'fixed-rate', key: 'fixedRate', type: 'string', appliesWhen: OWN_RULE,
     description: "This endpoint's sampling rule: share of requests beyond the reservoir, as 0.05 or 5%",
     defaultText: "the project's default", default: () => undefined,
     message: (v) => `Sampling fixed rate beyond the reservoir (0.05 or 5%). ${rateChoices(v.expectedRps ?? 0, v.reservoir ?? 0)}`,
     parse: (value) => parse.parseRate(value),
   },
   {
-    name: 'priority', key: 'priority', type: 'string',
+    name: 'priority', key: 'priority', type: 'string', appliesWhen: OWN_RULE,
     description: 'The sampling rule priority, 1-9999, lower wins', defaultText: 'chosen by what the rule matches: narrower routes first, all ahead of the API default rule',
     default: () => undefined, message: 'Sampling rule priority (1-9999, lower wins)', parse: parse.parsePriority,
   },
@@ -262,6 +295,39 @@ export function unknownOptionMessage(typed: readonly string[], given: Record<str
   return `Unknown option ${shown}: ${suggestion} Nothing was written.`;
 }
 
+const BOOLEAN_FORMS = `${[...parse.BOOLEAN_WORDS.true, ...parse.BOOLEAN_WORDS.false].join(', ')}`;
+
+/**
+ * The values of boolean options as typed (`--sns=no`, `--api-tracing=off`), by kebab name: Yeoman's
+ * parser makes any value but "false" true. A value that is not one of the boolean words, a value on a
+ * `--no-` option, or a boolean word left as the next argument (`--sns no`) is refused naming the forms.
+ */
+export function typedBooleans(typed: readonly string[], booleans: readonly string[]): Record<string, boolean> {
+  const known = new Set(booleans);
+  const values: Record<string, boolean> = {};
+  const refuse = (name: string, problem: string) =>
+    new InputError(`${problem}: --${name} takes ${BOOLEAN_FORMS} after "=" (--${name}=no), or stands alone (--${name}, --no-${name}). Nothing was written.`);
+  for (let i = 0; i < typed.length; i++) {
+    const word = typed[i]!;
+    if (word === '--') break;
+    const match = /^--(no-)?([^=]+)(?:=(.*))?$/s.exec(word);
+    if (!match || !known.has(match[2]!)) continue;
+    const [, negated, name, value] = match;
+    if (value !== undefined) {
+      if (negated) throw refuse(name!, `--no-${name}=${JSON.stringify(value).slice(1, -1)} is not allowed`);
+      const words = [...parse.BOOLEAN_WORDS.true, ...parse.BOOLEAN_WORDS.false] as string[];
+      if (!words.includes(value.trim().toLowerCase())) throw refuse(name!, `--${name}=${JSON.stringify(value).slice(1, -1)} is not allowed`);
+      values[name!] = parse.parseBoolean(`--${name}`, value);
+    } else {
+      values[name!] = !negated;
+      const next = typed[i + 1];
+      // Yeoman's parser takes a following "true"/"false" as the value, but leaves "no" as an argument.
+      if (next !== undefined && /^(yes|no|on|off|1|0)$/i.test(next)) throw refuse(name!, `--${negated ?? ''}${name} ${next} is not allowed (the ${next} would be taken as an argument)`);
+    }
+  }
+  return values;
+}
+
 /**
  * The project's answers as .yo-rc.json holds them, through the same parsers as typed values: a value
  * edited there by hand (or by an older version) is refused as a typed one would be.
@@ -309,6 +375,10 @@ export async function gatherValues<Values>(
   const values: Record<string, unknown> = {};
   for (const spec of specs) {
     const raw = given[spec.key] ?? given[spec.name];
+    if (spec.appliesWhen && !spec.appliesWhen.test(values as Partial<Values>)) {
+      if (raw !== undefined && raw !== null) throw new InputError(`--${spec.name} ${spec.appliesWhen.why}: leave it out, or use --sampling-rule own.`);
+      continue;
+    }
     const projectDefault = context.defaults?.[spec.key];
     const fallback = projectDefault ? projectDefault(values) : spec.default(values as Partial<Values>);
     // An option written without a value ("--reservoir") arrives as "": that is a wrong value, not a missing one.
@@ -316,7 +386,7 @@ export async function gatherValues<Values>(
       values[spec.key] = spec.parse(raw);
     } else if (context.yes && (fallback ?? spec.yesDefault) !== undefined) {
       values[spec.key] = spec.parse(fallback ?? spec.yesDefault);
-    } else if (context.interactive && !context.yes) {
+    } else if (context.interactive && !context.yes && !spec.neverAsked) {
       values[spec.key] = spec.parse(await ask(spec, fallback ?? spec.yesDefault, values));
     } else if (fallback !== undefined) {
       values[spec.key] = spec.parse(fallback);
@@ -330,8 +400,10 @@ export async function gatherValues<Values>(
 }
 
 /** Turns a spec into an inquirer question whose validation is the option's own parser. */
-export function questionFor(spec: OptionSpec<any>, defaultValue: unknown, values: Record<string, unknown>) {
-  const message = typeof spec.message === 'function' ? spec.message(values) : spec.message;
+export function questionFor(spec: OptionSpec<any>, defaultValue: unknown, values: Record<string, unknown>, columns = process.stdout.columns) {
+  // Broken between words to the terminal's width, so that the terminal never breaks one (a "100%" into "1" and "00%").
+  const text = typeof spec.message === 'function' ? spec.message(values) : spec.message;
+  const message = columns ? wrap(text, Math.max(40, columns - 4), '', '  ').join('\n') : text;
   const validate = (input: unknown) => {
     try {
       spec.parse(input);
@@ -347,4 +419,50 @@ export function questionFor(spec: OptionSpec<any>, defaultValue: unknown, values
     return { type: 'select', name: spec.key, message, choices, default: defaultValue };
   }
   return { type: 'input', name: spec.key, message, default: defaultValue === undefined ? undefined : String(defaultValue), validate };
+}
+
+/** `text` in lines of at most `width` characters, the first after `first` and the others after `indent`. */
+function wrap(text: string, width: number, first: string, indent: string): string[] {
+  const lines: string[] = [];
+  let line = first;
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    const start = line === first || line === indent;
+    if (!start && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = indent;
+    }
+    line += line === first || line === indent ? word : ` ${word}`;
+  }
+  lines.push(line);
+  return lines;
+}
+
+export interface CommandHelp {
+  /** e.g. "traced-api new [name] [options]". */
+  usage: string;
+  summary: string;
+  specs: OptionSpec<any>[];
+  /** Options of the command besides its values (--yes, --dry-run...). */
+  others: readonly { name: string; alias?: string; description: string }[];
+}
+
+/** A command's --help: its usage and the options that apply to it, from the same statements as its prompts, within `width` columns. */
+export function helpText({ usage, summary, specs, others }: CommandHelp, width = 80): string {
+  const rows = [
+    ...specs.map((spec) => ({
+      label: `--${spec.name}${spec.type === 'boolean' ? `, --no-${spec.name}` : ' <value>'}`,
+      text: `${spec.description}${spec.argument ? ' (or as an argument)' : ''}. Default: ${spec.defaultText}.`,
+    })),
+    ...others.map((option) => ({ label: `${option.alias ? `-${option.alias}, ` : ''}--${option.name}`, text: `${option.description}.` })),
+    { label: '-h, --help', text: 'Print this help.' },
+  ];
+  const column = Math.min(28, Math.max(...rows.map((row) => row.label.length)) + 4);
+  const lines = [`Usage: ${usage}`, '', ...wrap(summary, width, '', ''), '', 'Options:'];
+  for (const row of rows) {
+    const label = `  ${row.label}`;
+    const first = label.length + 2 <= column ? label.padEnd(column) : undefined;
+    if (!first) lines.push(label);
+    lines.push(...wrap(row.text, width, first ?? ' '.repeat(column), ' '.repeat(column)));
+  }
+  return lines.join('\n');
 }

@@ -1,8 +1,9 @@
 // What a project and an endpoint look like, from the user's answers: the one place to read it.
 import type { Auth, EndpointConfig, HttpMethod, ProjectAnswers, ProjectConfig, Tracer, Versions } from './config.js';
 import { DEFAULT_RULE_PRIORITY } from './config.js';
-import { functionName, projectNames, samplingRuleName } from './names.js';
+import { functionName, projectNames, samplingRuleName, stateBucketPrefix } from './names.js';
 import { parsePath } from './validate.js';
+import { hclString } from './terraform-text.js';
 
 export const CONFIG_KEY = 'generator-traced-api';
 
@@ -13,6 +14,22 @@ export function projectConfig(answers: ProjectAnswers, versions: Versions): Proj
     defaultRulePriority: DEFAULT_RULE_PRIORITY,
     versions,
   };
+}
+
+/** What terraform/bootstrap and the stages' backend files are written with. */
+export function bootstrapTerraform(project: Pick<ProjectConfig, 'name' | 'region' | 'transactionSearch' | 'versions'>) {
+  const prefix = stateBucketPrefix(project.name);
+  return {
+    providers: project.transactionSearch ? project.versions.terraform.transaction_search_providers : project.versions.terraform.providers,
+    stateBucketPrefix: prefix,
+    // The bootstrap's state_bucket output, but for the account id, which only AWS knows.
+    stateBucket: `${prefix}-ACCOUNT_ID-${project.region}`,
+  };
+}
+
+/** Each action a workflow uses, as `uses:` takes it: pinned to a commit, its version in a comment. */
+export function pinnedActions(versions: Pick<Versions, 'github_actions'>): Record<string, string> {
+  return Object.fromEntries(Object.entries(versions.github_actions).map(([action, { sha, version }]) => [action, `${action}@${sha} # ${version}`]));
 }
 
 export interface EndpointAnswers {
@@ -26,6 +43,8 @@ export interface EndpointAnswers {
   auth: Auth;
   /** The generator chose the priority (recorded, so that it may renumber it later). */
   priorityChosenByGenerator?: boolean;
+  /** false: no rule of its own, the API default rule samples the route. */
+  ownRule?: boolean;
 }
 
 export function endpointConfig(project: Pick<ProjectConfig, 'names'>, answers: EndpointAnswers): EndpointConfig {
@@ -36,13 +55,17 @@ export function endpointConfig(project: Pick<ProjectConfig, 'names'>, answers: E
     pathParameters: parsePath(answers.path).pathParameters,
     publish: answers.publish,
     functionName: functionName(project.names.prefix, answers.operationId),
-    sampling: {
-      ruleName: samplingRuleName(project.names.prefix, answers.operationId),
-      priority: answers.priority,
-      ...(answers.priorityChosenByGenerator ? { generatorPriority: answers.priority } : {}),
-      reservoirSize: answers.reservoir,
-      fixedRate: answers.fixedRate,
-    },
+    ...(answers.ownRule === false
+      ? {}
+      : {
+          sampling: {
+            ruleName: samplingRuleName(project.names.prefix, answers.operationId),
+            priority: answers.priority,
+            ...(answers.priorityChosenByGenerator ? { generatorPriority: answers.priority } : {}),
+            reservoirSize: answers.reservoir,
+            fixedRate: answers.fixedRate,
+          },
+        }),
     auth: answers.auth,
   };
 }
@@ -63,7 +86,14 @@ export function lambdaEnvironment(project: Pick<ProjectConfig, 'tracer'>): strin
 
 /** What the project's templates receive beside the project: values derived from it, computed here, not in a template. */
 export function projectTemplateData(project: ProjectConfig) {
-  return { ...project, lambdaEnvironment: lambdaEnvironment(project), tracerName: TRACER_NAMES[project.tracer] };
+  return {
+    ...project,
+    lambdaEnvironment: lambdaEnvironment(project),
+    tracerName: TRACER_NAMES[project.tracer],
+    bootstrap: bootstrapTerraform(project),
+    actions: pinnedActions(project.versions),
+    hcl: hclString,
+  };
 }
 
 /** The generated package.json: versions from dependency-versions, never "latest". */
@@ -83,7 +113,12 @@ export function packageJsonFor(project: ProjectConfig): Record<string, unknown> 
       traces: 'traced-api-devkit traces',
       // After a deploy: every route answers and its trace reaches X-Ray whole.
       verify: 'traced-api-devkit verify',
-      deploy: 'npm run build && terraform -chdir=terraform init && terraform -chdir=terraform apply',
+      // Once per account and region: the state bucket, API Gateway's CloudWatch role, the CI roles.
+      bootstrap: 'traced-api-devkit bootstrap',
+      // --stage <name> (default: the stage the project was made with): the stage's backend and values files.
+      plan: 'npm run build && traced-api-devkit plan',
+      deploy: 'npm run build && traced-api-devkit deploy',
+      destroy: 'npm run build && traced-api-devkit destroy',
       // Terraform's own tests (terraform/tests/): a mock AWS provider, plans only.
       'test:infra': 'npm run build && terraform -chdir=terraform init -backend=false -input=false && terraform -chdir=terraform test',
     },

@@ -60,20 +60,81 @@ export function describeEstimate(what: string, estimate: CostEstimate): string {
   );
 }
 
-/** Warnings a user should see before adding a rule. */
-export function samplingWarnings(customRuleCount: number, apiTracing: boolean): string[] {
+/** Who decides which requests are traced, from the two settings that decide it. */
+export type WhoSamples = 'api-gateway' | 'lambda' | 'nobody';
+
+export interface TracingSettings {
+  apiTracing: boolean;
+  tracingMode: string;
+}
+
+export function whoSamples({ apiTracing, tracingMode }: TracingSettings): WhoSamples {
+  if (apiTracing) return 'api-gateway';
+  return tracingMode === 'Active' ? 'lambda' : 'nobody';
+}
+
+
+/** How Lambda samples on its own (Active, no upstream decision): X-Ray's default, 1 request a second and 5% of the rest. */
+export const LAMBDA_OWN_SAMPLING: Rule = { reservoir: 1, fixedRate: 0.05 };
+
+/** What is traced and why, in one paragraph: the same words in the generator's output and the project's README. */
+export function tracingStatement(settings: TracingSettings): string {
+  switch (whoSamples(settings)) {
+    case 'api-gateway':
+      return `API Gateway makes the sampling decision (stage tracing is on), by this project's sampling rules, and Lambda (tracing mode ${settings.tracingMode}) follows it.`;
+    case 'lambda':
+      return (
+        'Stage tracing is off: API Gateway records nothing and makes no sampling decision, so the sampling rules here never act. ' +
+        "Each Lambda function (tracing mode Active) samples on its own instead: X-Ray's default, 1 request a second and 5% of the rest. " +
+        'Turn stage tracing on (api_tracing_enabled in terraform/variables.tf) for the per-endpoint rules to act.'
+      );
+    case 'nobody':
+      return (
+        'Nothing will be traced: stage tracing is off, so API Gateway makes no sampling decision, and Lambda in PassThrough mode only follows ' +
+        'a decision made before it, never sampling on its own. X-Ray records no trace and costs nothing. To trace, turn stage tracing on ' +
+        '(api_tracing_enabled = true in terraform/variables.tf) or set tracing_mode = "Active".'
+      );
+  }
+}
+
+/** What the API records a month at `expectedRps`, by whoever samples it; undefined when nothing is traced. */
+export function projectEstimate(settings: TracingSettings & Rule, expectedRps = DEFAULT_EXPECTED_RPS): { what: string; estimate: CostEstimate } | undefined {
+  switch (whoSamples(settings)) {
+    case 'api-gateway':
+      return { what: 'X-Ray cost of the API default rule', estimate: estimateRule(settings, expectedRps) };
+    case 'lambda':
+      return { what: "X-Ray cost of Lambda's own sampling (1 request a second, then 5%)", estimate: estimateRule(LAMBDA_OWN_SAMPLING, expectedRps) };
+    case 'nobody':
+      return undefined;
+  }
+}
+
+/** Warnings a user should see after adding a rule: the quota, and rules that cannot act. */
+export function samplingWarnings(customRuleCount: number, settings: TracingSettings): string[] {
   const warnings: string[] = [];
   if (customRuleCount >= SAMPLING_RULE_WARNING) {
-    // The same numbers and words as the Terraform check "sampling_rule_quota" (templates/terraform/sampling.tf.ejs).
+    // The same numbers as the Terraform check "sampling_rule_quota" (templates/terraform/sampling.tf.ejs).
     warnings.push(
       `This project now has ${customRuleCount} X-Ray sampling rules, ${SAMPLING_RULE_WARNING} or more: X-Ray allows ${SAMPLING_RULE_QUOTA} custom rules per region by default, ` +
-        'shared by every project in the account. Ask for a quota increase, or drop rules from endpoints that can share the API default rule.',
+        'shared by every project in the account. Ask for a quota increase, or add routes with --sampling-rule api so that the API default rule samples them.',
     );
   }
-  if (!apiTracing) {
-    warnings.push(
-      'Stage tracing is off: API Gateway makes the sampling decision and Lambda follows it, so per-endpoint sampling rules never act until stage tracing is on (variable api_tracing_enabled).',
-    );
-  }
+  if (!settings.apiTracing) warnings.push(tracingStatement(settings));
   return warnings;
+}
+
+/** The README's paragraph on what tracing costs this project (Markdown). */
+export function costParagraph(settings: TracingSettings & Rule, expectedRps = DEFAULT_EXPECTED_RPS): string {
+  const projected = projectEstimate(settings, expectedRps);
+  if (!projected) return 'With these settings nothing is traced (see above): X-Ray records nothing and costs nothing.';
+  const { estimate } = projected;
+  const by =
+    whoSamples(settings) === 'api-gateway'
+      ? `under the API default rule (reservoir ${settings.reservoir}/s, fixed rate ${settings.fixedRate})`
+      : "under Lambda's own sampling (1 request a second, then 5%; stage tracing is off)";
+  return (
+    `At ${estimate.expectedRps} requests a second ${by}, the API records about ${estimate.tracesPerMonthText} traces a month, of which ` +
+    `${estimate.billableTracesText} are billable: about **$${estimate.monthlyCostUsd} a month** for recording. Lower the fixed rate of busy endpoints ` +
+    'to spend less; the reservoir keeps a steady trickle of traces however low the rate goes.'
+  );
 }

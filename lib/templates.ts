@@ -29,10 +29,24 @@ const TRACER_FILES: Record<Tracer, TemplateFile[]> = {
     { template: 'project/src/lib/xray-udp-exporter.ts', target: 'src/lib/xray-udp-exporter.ts' },
   ],
 };
+/** Files only a project that made a choice has: Transaction Search's resources need AWS provider 6. */
+const CHOICE_FILES: { when: (project: ProjectConfig) => boolean; files: TemplateFile[] }[] = [
+  {
+    when: (project) => project.transactionSearch,
+    files: [
+      { template: 'terraform/bootstrap/transaction-search.tf', target: 'terraform/bootstrap/transaction-search.tf' },
+      { template: 'terraform/bootstrap/tests/transaction-search.tftest.hcl', target: 'terraform/bootstrap/tests/transaction-search.tftest.hcl' },
+    ],
+  },
+];
 const VARIANT_TEMPLATES = new Set([
   ...VARIANTS.flatMap((variant) => [...Object.values(variant.sns), ...Object.values(variant.noSns ?? {})]),
   ...Object.values(TRACER_FILES).flatMap((files) => files.map((file) => file.template)),
+  ...CHOICE_FILES.flatMap((choice) => choice.files.map((file) => file.template)),
 ]);
+
+/** The stage's own files (terraform/stages/stage.*) are named after the stage the project is made with. */
+const STAGE_FILE = /^terraform\/stages\/stage\./;
 
 function walk(folder: string): string[] {
   return readdirSync(`${templatesRoot}/${folder}`, { recursive: true, withFileTypes: true })
@@ -62,13 +76,14 @@ export function projectFiles(project: ProjectConfig): TemplateFile[] {
     .map((template) => {
       const [folder, ...rest] = template.split('/');
       const relative = targetName(rest.join('/'));
-      return { template, target: folder === 'project' ? relative : `${folder}/${relative}` };
+      const target = folder === 'project' ? relative : `${folder}/${relative}`;
+      return { template, target: target.replace(STAGE_FILE, `terraform/stages/${project.stage}.`) };
     });
   for (const variant of VARIANTS) {
     const template = (project.sns ? variant.sns : variant.noSns)?.[project.tracer];
     if (template) files.push({ template, target: variant.target });
   }
-  return [...files, ...TRACER_FILES[project.tracer]];
+  return [...files, ...TRACER_FILES[project.tracer], ...CHOICE_FILES.flatMap((choice) => (choice.when(project) ? choice.files : []))];
 }
 
 /** The handler and its test for one endpoint. */

@@ -1,6 +1,6 @@
 // Every answer and option is parsed here: a value comes back normalised, or an InputError names the
 // value and what is allowed.
-import { AUTH_TYPES, HTTP_METHODS, RUNTIMES, TRACERS, TRACING_MODES, type Auth, type HttpMethod, type Runtime, type Tracer, type TracingMode } from './config.js';
+import { AUTH_TYPES, HTTP_METHODS, RUNTIMES, SAMPLING_RULE_CHOICES, TRACERS, TRACING_MODES, type Auth, type HttpMethod, type Runtime, type SamplingRuleChoice, type Tracer, type TracingMode } from './config.js';
 import { InputError } from './errors.js';
 
 const show = (value: unknown) => JSON.stringify(String(value));
@@ -81,6 +81,19 @@ export function parsePriority(value: unknown): number {
   return priority;
 }
 
+export function parseSamplingRule(value: unknown): SamplingRuleChoice {
+  return oneOf('Sampling rule', SAMPLING_RULE_CHOICES, value);
+}
+
+export function parseRuleLimit(value: unknown): number {
+  const text = String(value ?? '').trim();
+  const limit = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!(limit >= 1 && limit <= 10_000)) {
+    throw new InputError(`Sampling rule limit ${show(value)} is not allowed: use a whole number of rules from 1 to 10000 (X-Ray's default quota is 25 per region).`);
+  }
+  return limit;
+}
+
 export function parseExpectedRps(value: unknown): number {
   const text = String(value ?? '').trim();
   const rps = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
@@ -154,10 +167,13 @@ function pathProblem(path: string): string | undefined {
   return undefined;
 }
 
+/** The words a boolean option takes as its value (`--sns=no`), and nothing else. */
+export const BOOLEAN_WORDS = { true: ['true', 'yes', 'on', '1'], false: ['false', 'no', 'off', '0'] } as const;
+
 export function parseBoolean(what: string, value: unknown): boolean {
   if (typeof value === 'boolean') return value;
   const text = String(value ?? '').trim().toLowerCase();
-  if (['true', 'yes', 'y', 'on', '1'].includes(text)) return true;
-  if (['false', 'no', 'n', 'off', '0'].includes(text)) return false;
-  throw new InputError(`${what} ${show(value)} is not allowed: use true or false.`);
+  if ((BOOLEAN_WORDS.true as readonly string[]).includes(text)) return true;
+  if ((BOOLEAN_WORDS.false as readonly string[]).includes(text)) return false;
+  throw new InputError(`${what} ${show(value)} is not allowed: use ${[...BOOLEAN_WORDS.true, ...BOOLEAN_WORDS.false].join(', ')}.`);
 }

@@ -2,7 +2,7 @@
 import type Generator from 'yeoman-generator';
 import type { FileWrite } from './commit.js';
 import { InputError } from './errors.js';
-import { commandOptions, gatherValues, questionFor, unknownOptionMessage, type OptionSpec } from './options.js';
+import { commandOptions, gatherValues, questionFor, typedBooleans, unknownOptionMessage, type OptionSpec } from './options.js';
 
 export function registerOptions(generator: Generator, specs: OptionSpec<any>[]): void {
   for (const spec of specs) {
@@ -19,10 +19,17 @@ export function registerOptions(generator: Generator, specs: OptionSpec<any>[]):
 
 /** Refuses an option the command does not know, typed on the bin's command line or passed by yo. */
 export function refuseUnknownOptions(generator: Generator, command: string): void {
-  const internal = generator as unknown as { _args: string[]; _initOptions: Record<string, unknown>; _options: Record<string, { name: string; alias?: string }> };
+  const internal = generator as unknown as { _args: string[]; _initOptions: Record<string, unknown>; _options: Record<string, { name: string; alias?: string; type?: unknown }> };
   const known = Object.values(internal._options).flatMap((option) => [option.name, ...(option.alias ? [option.alias] : [])]);
   const message = unknownOptionMessage(internal._args, internal._initOptions, known, command);
   if (message) throw new InputError(message);
+  // Boolean options read as typed: `--sns=no` is false (Yeoman's parser would make it true), `--sns=maybe` refused.
+  const booleans = Object.values(internal._options).filter((option) => option.type === Boolean).map((option) => option.name);
+  const options = generator.options as Record<string, unknown>;
+  for (const [name, value] of Object.entries(typedBooleans(internal._args, booleans))) {
+    options[name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase())] = value;
+    options[name] = value;
+  }
   const declared = (generator as unknown as { _arguments: { name: string }[] })._arguments;
   const extra = ((generator as unknown as { args?: unknown[] }).args ?? []).slice(declared.length);
   if (extra.length > 0) {

@@ -36,11 +36,13 @@ describe('the generator and the devkit', () => {
     expect(routes.operations.map((operation) => `${operation.method} ${operation.path} ${operation.operationId}`)).toEqual(['POST /orders createOrder']);
   });
 
-  it('leave a default project holding what its owner writes: at most 30 files, no dev tooling', async () => {
+  // 46: the stage's Terraform (auth.tf among it) and its two stage files, the bootstrap root with its tests, the three workflows, the
+  // handler, the tests: the owner's to read and change. The tooling they run on is the devkit's.
+  it('leave a default project holding what its owner writes: at most 46 files, no dev tooling', async () => {
     const { project } = await generateApp('orders-api', { yes: true });
     const files = (readdirSync(project, { recursive: true, withFileTypes: true }) as any[]).filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name).slice(project.length + 1));
-    expect(files.length, files.join('\n')).toBeLessThanOrEqual(30);
+    expect(files.length, files.join('\n')).toBeLessThanOrEqual(46);
     expect(files.filter((file) => /^src\/(dev|traces)\/|^test\/support\/|^scripts\/run\.mjs$/.test(file))).toEqual([]);
-    expect(files.filter((file) => file !== 'package-lock.json').length).toBeLessThanOrEqual(30);
+    expect(files.filter((file) => file !== 'package-lock.json').length).toBeLessThanOrEqual(46);
   });
 });

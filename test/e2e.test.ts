@@ -68,6 +68,9 @@ describe('a generated project, end to end', () => {
     const cwd = tempDir('traced-api-e2e-');
     const created = runBin(['new', 'orders-api', '--yes'], cwd);
     expect(created.status, created.stderr).toBe(0);
+    // npm prints nothing while it installs: the generator says that it runs, and when it is done.
+    expect(created.stderr).toMatch(/^Running npm install in orders-api\/ \(a minute or so; --skip-install skips it\)\.\.\.$/m);
+    expect(created.stderr).toMatch(/^npm install done in \d+ s\.$/m);
     installed = join(cwd, 'orders-api');
     // Installed as a published package arrives: unpacked from the tarball, not linked into the source tree.
     const devkit = join(installed, 'node_modules', 'traced-api-devkit');
@@ -86,7 +89,7 @@ describe('a generated project, end to end', () => {
     npm(installed, 'run', 'typecheck');
     const output = npm(installed, 'test');
     expect(zips(), 'npm test builds again: same sources, same zips').toEqual(first);
-    for (const file of ['tracing', 'routes', 'sampling-rules', 'handlers/createOrder', 'handlers/getOrdersByOrderIdItems', 'handlers/deleteOrdersByOrderId']) {
+    for (const file of ['tracing', 'routes', 'sampling-rules', 'workflows', 'handlers/createOrder', 'handlers/getOrdersByOrderIdItems', 'handlers/deleteOrdersByOrderId']) {
       expect(output, `the project's ${file} tests ran`).toMatch(new RegExp(`test/${file}\\.test\\.ts`));
     }
     expect(output).toMatch(/Tests\s+\d+ passed/);

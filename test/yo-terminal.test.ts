@@ -1,5 +1,6 @@
 // The real `yo` in a real terminal (tmux): a user answers the prompts by typing, and the project
 // carries the answers.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -33,6 +34,27 @@ function yoFolder(mode: number): string {
 }
 
 
+describe.skipIf(!hasTmux)('traced-api in a terminal', () => {
+  it('Ctrl-C at a prompt exits 130 and writes nothing', async () => {
+    const dir = tempDir('traced-api-interrupt-');
+    const session = `traced-api-interrupt-${process.pid}`;
+    const bin = join(repoRoot, 'dist/bin/traced-api.js');
+    const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
+    tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30', `cd ${dir} && ${process.execPath} ${bin} new; echo "EXIT:$?"; sleep 60`);
+    const screen = () => tmux('capture-pane', '-p', '-t', session, '-S', '-100');
+    try {
+      for (let i = 0; i < 300 && !screen().includes('Project and API name'); i++) await sleep(100);
+      tmux('send-keys', '-t', session, 'C-c');
+      for (let i = 0; i < 100 && !/EXIT:\d+/.test(screen()); i++) await sleep(100);
+      expect(screen()).toContain('EXIT:130');
+      expect(screen()).toContain('traced-api: interrupted; nothing was written.');
+    } finally {
+      spawnSync('tmux', ['kill-session', '-t', session]);
+    }
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
 describe.skipIf(!hasTmux || !reachable)('yo traced-api in a terminal', () => {
   it('asks every question, takes typed answers and writes the project, with no deprecation line on the screen', async () => {
     // yo drops root privileges: everything it writes must be writable by anyone.
@@ -58,6 +80,7 @@ describe.skipIf(!hasTmux || !reachable)('yo traced-api in a terminal', () => {
       const choices = await term.waitFor('Who may call the API?');
       expect(choices).toMatch(/none: anyone who has the URL may call it\n.*api-key: callers send an API key in the x-api-key header/);
       await answer('Who may call the API?', 'Down', 'Enter');
+      await answer('Turn on CloudWatch Transaction Search', 'Enter');
       const shown = await term.waitFor(/EXIT:\d+/, 60_000);
       expect(shown).toContain('EXIT:0');
       expect(shown).toContain('Created term-api/');

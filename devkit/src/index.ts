@@ -3,3 +3,4 @@
 export * from './contract/routes.js';
 export * from './contract/project.js';
 export * from './contract/rule-order.js';
+export * from './terminal/text.js';

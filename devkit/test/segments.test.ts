@@ -5,6 +5,7 @@ import { Sampler, matchesPattern } from '../src/dev/sampling.js';
 import { matchRoute, type Route } from '../src/dev/routes.js';
 import { buildServiceMap, buildTimeline, describeFailing, type SegmentDocument } from '../src/traces/segments.js';
 import { formatTimeline } from '../src/traces/terminal.js';
+import { screen } from '../src/terminal/text.js';
 import { exampleTrace } from './support/xray-fixtures.js';
 
 const functionName = 'orders-api-dev-createOrder';
@@ -105,7 +106,10 @@ describe('formatTimeline', () => {
     expect(text).toContain('! InternalErrorException: SNS is down (remote)');
     expect(text).toContain('at AwsQueryProtocol.handleError (/var/task/index.js:7)');
     expect(text).not.toContain('\u001b[');
-    expect(formatTimeline(buildTimeline(trace.id, trace.documents), { color: true })).toContain('\u001b[31m');
+    // Colour is marked by the formatter and drawn where the text reaches the terminal.
+    const colored = screen(formatTimeline(buildTimeline(trace.id, trace.documents), { color: true }), true);
+    expect(colored).toContain('\u001b[31m');
+    expect(screen(formatTimeline(buildTimeline(trace.id, trace.documents), { color: true }), false)).toBe(text);
   });
 });
 

@@ -1,11 +1,11 @@
 // The devkit build's zip writer (src/build/zip.ts): what a project's `npm run build` writes and Terraform deploys.
 // Deterministic (same files, same bytes, whatever the order or time), and a zip another implementation reads.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { crc32, zip } from '../src/build/zip.js';
+import { temporaryFolder } from './support/temporary.js';
 
 const files = [
   { name: 'index.js', data: 'exports.handler = async () => ({ statusCode: 200 });\n'.repeat(40) },
@@ -25,7 +25,7 @@ describe('zip', () => {
   });
 
   it("writes a zip that Python's zipfile reads back, with a fixed time and mode", () => {
-    const dir = mkdtempSync(join(tmpdir(), 'traced-api-zip-'));
+    const dir = temporaryFolder('traced-api-zip-');
     const file = join(dir, 'handler.zip');
     writeFileSync(file, zip(files));
     const python = spawnSync(

@@ -7,16 +7,19 @@ import Generator from 'yeoman-generator';
 import { commitNewProject, removeStaleStaging } from '../../lib/commit.js';
 import type { ProjectAnswers, ProjectConfig } from '../../lib/config.js';
 import { InputError } from '../../lib/errors.js';
-import { escapeTerraformTemplate } from '../../lib/openapi.js';
+import { escapeTerraformTemplate, hclString } from '../../lib/terraform-text.js';
 import { appOptions, type AppValues } from '../../lib/options.js';
 import { packageJsonFor, projectConfig, projectTemplateData, TRACER_NAMES } from '../../lib/project.js';
-import { DEFAULT_EXPECTED_RPS, describeEstimate, estimateRule, samplingWarnings } from '../../lib/sampling.js';
+import { costParagraph, describeEstimate, projectEstimate, samplingWarnings, tracingStatement } from '../../lib/sampling.js';
 import { loadVersions, templatesRoot } from '../../lib/versions.js';
 import { refuseUnwritable } from '../../lib/writable.js';
 import { gather, isDryRun, optionValue, pendingFiles, refuseUnknownOptions, registerOptions } from '../../lib/yeoman.js';
 import { OPENAPI_SKELETON, projectFiles } from '../../lib/templates.js';
 import { skeletonIndex } from '../../lib/openapi-index.js';
 import EndpointGenerator from '../endpoint/index.js';
+
+/** How often a running npm install says that it still runs. */
+const INSTALL_TICK_MS = 10_000;
 
 /** The example endpoint every new project starts with. */
 export const EXAMPLE_ENDPOINT = { method: 'POST', path: '/orders', name: 'createOrder' } as const;
@@ -79,7 +82,8 @@ export default class AppGenerator extends Generator {
   }
 
   writing() {
-    const data = { ...projectTemplateData(this.project), estimate: this.apiEstimate(), exampleOperationId: EXAMPLE_ENDPOINT.name };
+    const tracing = { statement: tracingStatement(this.project), cost: costParagraph(this.project) };
+    const data = { ...projectTemplateData(this.project), tracing, exampleOperationId: EXAMPLE_ENDPOINT.name };
     for (const file of projectFiles(this.project)) {
       // Only .ejs files are templates: the others are copied as they are, without an EJS pass.
       if (file.template.endsWith('.ejs')) this.renderTemplate(file.template, file.target, data);
@@ -108,33 +112,39 @@ export default class AppGenerator extends Generator {
     committed();
   }
 
-  install() {
+  async install() {
     if (optionValue(this, 'skip-install') || isDryRun(this)) return;
-    return this.spawn('npm', ['install', '--no-audit', '--no-fund'], { cwd: this.destinationRoot() });
+    // npm prints nothing until it is done: say that it runs, and that it still does, so that the wait is not silent.
+    const started = Date.now();
+    const seconds = () => Math.round((Date.now() - started) / 1000);
+    this.log(`\nRunning npm install in ${this.project.name}/ (a minute or so; --skip-install skips it)...`);
+    const ticking = setInterval(() => this.log(`  npm install: still running, ${seconds()} s`), INSTALL_TICK_MS);
+    try {
+      await this.spawn('npm', ['install', '--no-audit', '--no-fund'], { cwd: this.destinationRoot() });
+    } finally {
+      clearInterval(ticking);
+    }
+    this.log(`npm install done in ${seconds()} s.`);
   }
 
   end() {
     if (isDryRun(this)) return;
+    const projected = projectEstimate(this.project);
     const lines = [
       '',
       `Created ${this.project.name}/: a traced API on API Gateway (REST) + Lambda (${this.project.runtime}, tracing ${this.project.tracingMode}, ${TRACER_NAMES[this.project.tracer]})` +
         `${this.project.sns ? ' + SNS' : ''}, all in Terraform, with the example endpoint ${EXAMPLE_ENDPOINT.method} ${EXAMPLE_ENDPOINT.path}.`,
-      describeEstimate('X-Ray cost of the API default rule', this.apiEstimate()),
-      ...samplingWarnings(0, this.project.apiTracing),
+      tracingStatement(this.project),
+      ...(projected ? [describeEstimate(projected.what, projected.estimate)] : []),
       '',
       'Next:',
       `  cd ${this.project.name}`,
       ...(optionValue(this, 'skip-install') ? ['  npm install'] : []),
       '  npm run build && npm test',
-      '  npm run deploy                     # terraform init + apply in terraform/',
+      `  npm run deploy -- --stage ${this.project.stage}          # after the bootstrap: see the README, "First deploy"`,
       '  npx -p generator-traced-api traced-api endpoint GET /orders/{orderId}   # or: yo traced-api:endpoint GET /orders/{orderId}',
       '',
     ];
     this.log(lines.join('\n'));
   }
-
-  private apiEstimate() {
-    return estimateRule({ reservoir: this.project.reservoir, fixedRate: this.project.fixedRate }, DEFAULT_EXPECTED_RPS);
-  }
 }
-

@@ -15,7 +15,9 @@ import { addOperationFast, findIndex, indexOf, operationOf, saveIndex, type Open
 import { endpointOptions, parseStoredAnswers, type EndpointValues } from '../../lib/options.js';
 import { CONFIG_KEY, endpointConfig, projectConfig } from '../../lib/project.js';
 import { operationIdFor, samplingRuleName } from '../../lib/names.js';
-import { DEFAULT_EXPECTED_RPS, describeEstimate, estimateRule, samplingWarnings } from '../../lib/sampling.js';
+import { DEFAULT_EXPECTED_RPS, describeEstimate, estimateRule, samplingWarnings, whoSamples } from '../../lib/sampling.js';
+import { SAMPLING_RULE_QUOTA } from '../../lib/config.js';
+import { forTerminal } from 'traced-api-devkit';
 import { apiDefaultRule, applyMoves, movedOperations, planPriorities, type PriorityPlan } from '../../lib/sampling-rules.js';
 import { endpointFiles } from '../../lib/templates.js';
 import { loadVersions, templatesRoot } from '../../lib/versions.js';
@@ -131,7 +133,7 @@ export default class EndpointGenerator extends Generator {
     const handlerless = this.operations.filter((op) => !existsSync(this.destinationPath(`src/handlers/${op.operationId}.ts`)));
     if (handlerless.length > 0) {
       this.log(
-        `Note: ${handlerless.map((op) => `${op.method} ${op.path} (${op.operationId})`).join(', ')} ${handlerless.length === 1 ? 'has' : 'have'} no handler in src/handlers/ ` +
+        `Note: ${forTerminal(handlerless.map((op) => `${op.method} ${op.path} (${op.operationId})`).join(', '), 2000)} ${handlerless.length === 1 ? 'has' : 'have'} no handler in src/handlers/ ` +
           '(an interrupted run of an older traced-api leaves an operation so): write it, or remove the operation, before you deploy.',
       );
     }
@@ -141,6 +143,8 @@ export default class EndpointGenerator extends Generator {
     const project = this.project;
     const values = await gather<EndpointValues>(this, endpointOptions, {
       name: (v) => operationIdFor(String(v.method), String(v.path)),
+      // A rule of its own while the project is under its limit; past it, the API default rule.
+      samplingRule: (v) => (this.ruleCount() < Number(v.samplingRuleLimit) ? 'own' : 'api'),
       expectedRps: () => DEFAULT_EXPECTED_RPS,
       reservoir: () => project.reservoir,
       fixedRate: () => project.fixedRate,
@@ -152,10 +156,18 @@ export default class EndpointGenerator extends Generator {
     if (values.publish && !project.sns) {
       throw new InputError('--publish needs an SNS topic, and this project was generated with --no-sns: use --no-publish.');
     }
+    if (values.samplingRule === 'own' && this.ruleCount() >= values.samplingRuleLimit) {
+      throw new InputError(
+        `${values.method} ${values.path} would be rule ${this.ruleCount() + 1} of this project, past its limit of ${values.samplingRuleLimit} sampling rules (--sampling-rule-limit, the API default rule included). ` +
+          `X-Ray allows ${SAMPLING_RULE_QUOTA} custom rules per region by default, shared by every project in the account. ` +
+          'Use --sampling-rule api to have the API default rule sample it; or raise the quota (Service Quotas), then pass --sampling-rule-limit <n> and set sampling_rule_quota in terraform/variables.tf to match.',
+      );
+    }
     this.expectedRps = values.expectedRps;
     this.values = values;
+    this.sampledByDefaultRule = values.samplingRule === 'api' ? (optionValue(this, 'sampling-rule') === undefined ? 'limit' : 'asked') : undefined;
     // A priority the user gave (or typed over the one offered) is the user's; otherwise the generator's.
-    const offered = priorityPlan(project, this.operations, values, undefined, false).priority;
+    const offered = values.samplingRule === 'own' ? priorityPlan(project, this.operations, values, undefined, false).priority : undefined;
     this.userPriority = optionValue(this, 'priority') !== undefined || values.priority !== offered ? values.priority : undefined;
     this.planEndpoint();
     if (!this.insideNew) await this.refuseSilentOverwrite();
@@ -163,11 +175,19 @@ export default class EndpointGenerator extends Generator {
 
   declare values: EndpointValues;
   declare committedOnce: boolean;
+  /** No rule of its own: the user asked for the API default rule, or the project is at its limit. */
+  declare sampledByDefaultRule: 'asked' | 'limit' | undefined;
+
+  /** The sampling rules the project has: one per name (operations may share one), and the API default rule. */
+  private ruleCount(): number {
+    return new Set(this.operations.flatMap((op) => (op.sampling ? [op.sampling.ruleName] : []))).size + 1;
+  }
 
   /** The endpoint, its rule's priority and the generator's numbers it moves, from the answers and the document as read. */
   private planEndpoint() {
     const { values, project } = this;
-    this.priorities = priorityPlan(project, this.operations, values, this.userPriority);
+    const ownRule = values.samplingRule === 'own';
+    this.priorities = ownRule ? priorityPlan(project, this.operations, values, this.userPriority) : { priority: 0, chosenByGenerator: false, moves: [], alreadyHidden: [] };
     this.endpoint = endpointConfig(project, {
       method: values.method as HttpMethod,
       path: values.path,
@@ -178,6 +198,7 @@ export default class EndpointGenerator extends Generator {
       priority: this.priorities.priority,
       auth: values.auth as Auth,
       priorityChosenByGenerator: this.priorities.chosenByGenerator,
+      ownRule,
     });
     this.operations = movedOperations(this.operations, this.priorities.moves);
     checkNewEndpoint(this.operations, this.endpoint);
@@ -252,13 +273,17 @@ export default class EndpointGenerator extends Generator {
       const { writes, committed } = pendingFiles(this);
       // The document last: once it names the operation, the operation's handler is there.
       writes.sort((a, b) => Number(a.path === document) - Number(b.path === document));
-      const statuses = writes.map((write) => (existsSync(write.path) ? ('force' as const) : ('create' as const)));
+      const replaced = writes.map((write) => existsSync(write.path));
       commitFiles(root, writes);
       committed();
-      // Said once it is true.
-      const log = this.log as unknown as Record<'create' | 'force', (path: string) => void>;
+      // Said once it is true, in plain words: which files are new, which were replaced, what the document gained.
       const cwd = (this.env as { logCwd?: string }).logCwd ?? root;
-      writes.forEach((write, i) => log[statuses[i]!](relative(cwd, write.path)));
+      writes.forEach((write, i) => {
+        const shown = relative(cwd, write.path);
+        if (write.path === document) this.log(`   change ${shown}: added ${this.endpoint.method} ${this.endpoint.path} (${this.endpoint.operationId})`);
+        else if (replaced[i]) this.log(`  replace ${shown} (--force)`);
+        else this.log.create(shown);
+      });
     }, wait);
   }
 
@@ -280,20 +305,23 @@ export default class EndpointGenerator extends Generator {
     // The document is on disk now: the next run can skip its parse.
     if (this.nextIndex) saveIndex(this.nextIndex);
     if (optionValue(this, 'quiet')) return;
-    const { endpoint } = this;
-    const rules = this.operations.filter((op) => op.sampling).length + 2; // the new rule and the API default rule
-    this.log(
-      [
-        '',
-        `Added ${endpoint.method} ${endpoint.path} (${endpoint.operationId}): src/handlers/${endpoint.operationId}.ts, its test, and sampling rule ` +
-          `${endpoint.sampling.ruleName} (priority ${endpoint.sampling.priority}, reservoir ${endpoint.sampling.reservoirSize}/s, fixed rate ${endpoint.sampling.fixedRate}).`,
-        ...this.priorities.moves.map((move) => `Renumbered the sampling rule of ${move.method} ${move.path}: priority ${move.from} -> ${move.priority} (narrower routes first).`),
-        ...this.priorities.alreadyHidden.map((line) => `Warning: ${line} (set by hand in ${OPENAPI}).`),
-        describeEstimate('Its X-Ray cost on its own', estimateRule({ reservoir: endpoint.sampling.reservoirSize, fixedRate: endpoint.sampling.fixedRate }, this.expectedRps)),
-        ...samplingWarnings(rules, this.project.apiTracing),
-        'Next: npm run build && npm test, then npm run deploy.',
-        '',
-      ].join('\n'),
-    );
+    const { endpoint, project } = this;
+    // The API default rule included, and the new route's own rule (this.operations holds the routes before it).
+    const rules = this.ruleCount() + (endpoint.sampling ? 1 : 0);
+    const sampling = endpoint.sampling;
+    const lines = sampling
+      ? [
+          `Added ${endpoint.method} ${endpoint.path} (${endpoint.operationId}): src/handlers/${endpoint.operationId}.ts, its test, and sampling rule ` +
+            `${sampling.ruleName} (priority ${sampling.priority}, reservoir ${sampling.reservoirSize}/s, fixed rate ${sampling.fixedRate}).`,
+          ...this.priorities.moves.map((move) => `Renumbered the sampling rule of ${move.method} ${forTerminal(move.path, 200)}: priority ${move.from} -> ${move.priority} (narrower routes first).`),
+          ...this.priorities.alreadyHidden.map((line) => `Warning: ${forTerminal(line)} (set by hand in ${OPENAPI}).`),
+          // A rule acts only where API Gateway samples: otherwise its estimate would be of traces nobody records.
+          ...(whoSamples(project) !== 'api-gateway' ? [] : [describeEstimate('Its X-Ray cost on its own', estimateRule({ reservoir: sampling.reservoirSize, fixedRate: sampling.fixedRate }, this.expectedRps))]),
+        ]
+      : [
+          `Added ${endpoint.method} ${endpoint.path} (${endpoint.operationId}): src/handlers/${endpoint.operationId}.ts and its test, sampled by the API default rule ` +
+            `${project.names.defaultRule} (no rule of its own${this.sampledByDefaultRule === 'limit' ? `: the project has ${rules} sampling rules, its limit (--sampling-rule-limit)` : ''}).`,
+        ];
+    this.log(['', ...lines, ...samplingWarnings(rules, project), 'Next: npm run build && npm test, then npm run deploy.', ''].join('\n'));
   }
 }

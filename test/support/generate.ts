@@ -2,19 +2,20 @@
 // child process without a terminal.
 import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import helpers from 'yeoman-test';
+import { temporaryFolder } from '../../devkit/test/support/temporary.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const appGenerator = join(repoRoot, 'dist/generators/app/index.js');
 export const endpointGenerator = join(repoRoot, 'dist/generators/endpoint/index.js');
 export const bin = join(repoRoot, 'dist/bin/traced-api.js');
 
+/** A new folder, removed when the test file ends (devkit/test/support/temporary.ts). */
 export function tempDir(prefix = 'traced-api-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return temporaryFolder(prefix);
 }
 
 /** `yo traced-api <name>` with options (and answers, as a terminal user would give). */

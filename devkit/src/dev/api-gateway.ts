@@ -2,6 +2,7 @@
 // Lambda proxy event -> the function's invocation -> the HTTP response, with API Gateway's own answers where it
 // gives them (no route, a failed or malformed invocation). It records the stage's and the function's segments
 // of a sampled request and prints one line per request.
+import { forTerminal, linesForTerminal } from '../terminal/text.js';
 import { randomUUID } from 'node:crypto';
 import { validateHeaderName, validateHeaderValue, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyResult } from 'aws-lambda';
@@ -176,8 +177,8 @@ export class ApiGatewayFront {
     const proxied = proxyResponse(outcome.result);
     if (outcome.error === undefined && proxied) return proxied;
     if (outcome.error !== undefined) {
-      record.note = `the handler failed: ${outcome.errorType}: ${outcome.errorMessage}`;
-      output.print(output.paint(31, `    ${route.functionName} | ${outcome.error}`));
+      record.note = `the handler failed: ${forTerminal(outcome.errorType, 100)}: ${forTerminal(outcome.errorMessage)}`;
+      for (const line of linesForTerminal(outcome.error, 20)) output.print(output.paint(31, `    ${route.functionName} | ${line}`));
     } else {
       record.note = 'malformed Lambda proxy response (statusCode and a string body expected)';
     }
@@ -254,11 +255,12 @@ export class ApiGatewayFront {
   private requestLine(record: RequestRecord): string {
     const { paint } = this.options.output;
     const statusColor = record.status >= 500 ? 31 : record.status >= 400 ? 33 : 32;
-    const parts = [`${record.method} ${record.path}`, paint(statusColor, String(record.status)), `${record.durationMs} ms`, `trace ${record.traceId}`];
+    const parts = [`${record.method} ${forTerminal(record.path, 200)}`, paint(statusColor, String(record.status)), `${record.durationMs} ms`, `trace ${record.traceId}`];
     if (!record.sampled) parts.push(paint(2, record.sampling ? `not sampled (${record.sampling.rule}: ${record.sampling.reason})` : 'not sampled'));
     if (record.coldStart) parts.push(paint(2, 'cold start'));
-    if (record.note) parts.push(paint(33, record.note));
-    if (record.failing) parts.push(record.failingStatus === 'fault' ? paint(31, `failing: ${record.failing}`) : paint(33, `${record.failingStatus}: ${record.failing}`));
+    if (record.note) parts.push(paint(33, forTerminal(record.note)));
+    const failing = record.failing && forTerminal(record.failing);
+    if (failing) parts.push(record.failingStatus === 'fault' ? paint(31, `failing: ${failing}`) : paint(33, `${record.failingStatus}: ${failing}`));
     return parts.join('  ');
   }
 }

@@ -76,7 +76,7 @@ export class InternalRoutes {
       if (!/^1-[0-9a-f]{8}-[0-9a-f]{24}$/.test(traceId)) return send(response, 400, { message: `${JSON.stringify(traceId)} is not an X-Ray trace id (1-<8 hex digits>-<24 hex digits>)` });
       const trace = store.get(traceId);
       if (!trace) return send(response, 404, { message: `No trace ${traceId} here: not sampled, or older than the last ${store.maxTraces}` });
-      return send(response, 200, { timeline: store.timeline(traceId), request: trace.request, logs: trace.logs, documents: trace.documents });
+      return send(response, 200, { timeline: store.timeline(traceId), request: trace.request, logs: trace.logs.toArray(), documents: trace.documents.toArray() });
     }
     if (pathname === '/_sns' || pathname === '/_sns/fail' || pathname === '/_sns/ok') return this.sns(request, response, pathname, body);
     send(response, 404, { message: `Nothing at ${pathname}: the page is /_traces` });

@@ -5,6 +5,7 @@ import { parseOptions, UsageError } from '../command-line.js';
 import { readProjectSettings, SettingsError } from '../contract/project.js';
 import { readRoutes } from './routes.js';
 import { startDevServer } from './server.js';
+import { colorFor, paint, screen } from '../terminal/text.js';
 
 const USAGE = `Usage: npm run dev [-- options]    (traced-api-devkit dev [options])
 
@@ -70,7 +71,9 @@ export async function main(argv: string[]): Promise<void> {
   // `npm run dev --sns-fail` (without --) hands the flag to npm, which passes it on as npm_config_sns_fail.
   const snsFail = values['sns-fail'] ?? process.env.npm_config_sns_fail === 'true';
   if (snsFail && !project.sns) return fail(new UsageError('--sns-fail: this project has no SNS topic (generated with --no-sns)'));
-  const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+  const color = colorFor(process.stdout);
+  // The document's paths and the warnings about it are the project's text: through the terminal's one door.
+  const say = (line: string) => console.log(screen(line, color));
 
   let server;
   try {
@@ -93,30 +96,30 @@ export async function main(argv: string[]): Promise<void> {
     }
     return fail(error);
   }
-  const bold = (text: string) => (color ? `\u001b[1m${text}\u001b[0m` : text);
-  console.log(`${bold(`${project.name} dev server`)} listening on ${server.url}`);
-  console.log(`  traces  ${server.url}/_traces`);
-  console.log(`  X-Ray   local daemon on udp ${server.daemon.address}, stage tracing ${project.apiTracing ? 'on' : 'off'}, Lambda tracing ${project.tracingMode}`);
+  const bold = (text: string) => paint(1, text);
+  say(`${bold(`${project.name} dev server`)} listening on ${server.url}`);
+  say(`  traces  ${server.url}/_traces`);
+  say(`  X-Ray   local daemon on udp ${server.daemon.address}, stage tracing ${project.apiTracing ? 'on' : 'off'}, Lambda tracing ${project.tracingMode}`);
   if (server.sns) {
     const state = server.sns.failingWith ? 'FAILING every call' : 'recording what is published';
-    console.log(`  SNS     local, ${state} (POST /_sns/fail, POST /_sns/ok, GET /_sns)`);
+    say(`  SNS     local, ${state} (POST /_sns/fail, POST /_sns/ok, GET /_sns)`);
   }
   const table = readRoutes(openapiPath ?? path.join(root, 'openapi', 'openapi.yaml'), project);
   for (const route of table.routes) {
     const rule = route.rule ?? project.defaultRule;
     const sampling = project.apiTracing ? `sampled by ${rule.ruleName}: ${rule.reservoirSize}/s, then ${rule.fixedRate * 100}%` : '';
     const auth = route.auth === 'none' ? '' : `  [${route.auth}]`;
-    console.log(`  route   ${route.method} ${route.path} -> ${route.functionName}${auth}  ${sampling}`.trimEnd());
+    say(`  route   ${route.method} ${route.path} -> ${route.functionName}${auth}  ${sampling}`.trimEnd());
   }
-  if (table.routes.some((route) => route.auth === 'api-key')) console.log(`  api key x-api-key: ${server.auth.apiKey}   (this run's local key, for the [api-key] routes)`);
+  if (table.routes.some((route) => route.auth === 'api-key')) say(`  api key x-api-key: ${server.auth.apiKey}   (this run's local key, for the [api-key] routes)`);
   if (table.routes.some((route) => route.auth === 'iam')) {
     const { accessKeyId, secretAccessKey } = server.auth.credentials;
-    console.log(`  iam     sign for execute-api in ${server.auth.region} with AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secretAccessKey}   (this run's local credentials, for the [iam] routes)`);
+    say(`  iam     sign for execute-api in ${server.auth.region} with AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secretAccessKey}   (this run's local credentials, for the [iam] routes)`);
   }
-  console.log(`  X-Ray API  over what this server records: AWS_ENDPOINT_URL_XRAY=${server.xrayEndpoint} npm run traces   (or npm run verify -- --url ${server.url})`);
-  for (const warning of table.warnings) console.log(`  NOT SERVED  ${warning}`);
-  for (const note of server.notes) console.log(`  note    ${note}`);
-  console.log('Each request prints: method, path, status, duration, trace id, and the failing segment if any.');
+  say(`  X-Ray API  over what this server records: AWS_ENDPOINT_URL_XRAY=${server.xrayEndpoint} npm run traces   (or npm run verify -- --url ${server.url})`);
+  for (const warning of table.warnings) say(`  NOT SERVED  ${warning}`);
+  for (const note of server.notes) say(`  note    ${note}`);
+  say('Each request prints: method, path, status, duration, trace id, and the failing segment if any.');
 
   const stop = async () => {
     await server.close();
@@ -127,7 +130,7 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 function fail(error: unknown): void {
-  if (error instanceof UsageError) console.error(`${error.message}\n\n${USAGE}`);
-  else console.error(error instanceof Error ? error.message : String(error));
+  if (error instanceof UsageError) console.error(screen(`${error.message}\n\n${USAGE}`, false));
+  else console.error(screen(error instanceof Error ? error.message : String(error), false));
   process.exitCode = error instanceof UsageError ? 2 : 1;
 }

@@ -11,6 +11,7 @@
 // request's URL and body within API Gateway's limits (./incoming.ts) before handing it to the front or the /_
 // routes (the X-Ray read API at /_xray among them). The X-Ray SDK in the handler sends its
 // subsegments to a local daemon, so a trace reads client -> API -> function -> SNS.
+import { forTerminal, linesForTerminal } from '../terminal/text.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -111,10 +112,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     logLevel: options.logLevel,
     onLog: (route, line, traceId) => {
       store.addLog(traceId, line);
-      if (options.echoLogs) out.print(out.paint(2, `    ${route.functionName} | ${typeof line === 'string' ? line : JSON.stringify(line)}`));
+      if (options.echoLogs) out.print(out.paint(2, `    ${route.functionName} | ${forTerminal(typeof line === 'string' ? line : JSON.stringify(line))}`));
     },
     onStderr: (route, text) => {
-      for (const line of text.split('\n').filter((candidate) => candidate.trim() !== '')) out.print(out.paint(33, `    ${route.functionName} stderr | ${line}`));
+      for (const line of linesForTerminal(text.replace(/\n+$/, ''), 50).filter((candidate) => candidate.trim() !== '')) out.print(out.paint(33, `    ${route.functionName} stderr | ${line}`));
     },
   });
   const front = new ApiGatewayFront({
@@ -136,7 +137,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   // API Gateway's answer to a request it does not take, printed as a request line.
   const refuse = (request: IncomingMessage, response: ServerResponse, refusal: GatewayResponse, why: string) => {
     refuseUnread(request, response, gatewayAnswer(refusal));
-    out.print(`${request.method} ${request.url}  ${out.paint(33, String(refusal.status))}  ${out.paint(33, why)}`);
+    out.print(`${forTerminal(request.method, 20)} ${forTerminal(request.url, 200)}  ${out.paint(33, String(refusal.status))}  ${out.paint(33, why)}`);
   };
   const serve = async (request: IncomingMessage, response: ServerResponse) => {
     const url = requestUrl(request);
@@ -150,7 +151,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   };
   const server = createServer((request, response) => {
     serve(request, response).catch((error: unknown) => {
-      out.print(out.paint(31, `dev server error on ${request.method} ${request.url}: ${error instanceof Error ? error.stack : String(error)}`));
+      out.print(out.paint(31, `dev server error on ${forTerminal(request.method, 20)} ${forTerminal(request.url, 200)}: ${linesForTerminal(error instanceof Error ? error.stack : String(error), 20).join('\n')}`));
       if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ message: 'dev server error' }));
     });

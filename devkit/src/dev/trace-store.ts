@@ -2,6 +2,7 @@
 // (segment documents and the function's log lines), the oldest forgotten beyond a limit. Every change bumps
 // `version`, which the page polls to know when to fetch again.
 import { buildTimeline, type SegmentDocument, type TraceTimeline } from '../traces/segments.js';
+import { BoundedBuffer } from '../local/bounded.js';
 import type { SamplingDecision } from './sampling.js';
 
 export interface RequestRecord {
@@ -29,14 +30,17 @@ export interface RequestRecord {
 export type LogLine = Record<string, unknown> | string;
 
 export interface StoredTrace {
-  documents: SegmentDocument[];
-  logs: LogLine[];
+  documents: BoundedBuffer<SegmentDocument>;
+  logs: BoundedBuffer<LogLine>;
   request?: RequestRecord;
   lastDocumentAt: number;
 }
 
 /** Requests kept for the page and for DevServer.requests(). */
 const MAX_RECORDS = 500;
+/** What one trace keeps, however much its functions log or record: its last log lines and segment documents. */
+const LOGS_PER_TRACE = { entries: 500, chars: 512 * 1024 };
+const DOCUMENTS_PER_TRACE = { entries: 1000, chars: 4 * 1024 * 1024 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -105,7 +109,7 @@ export class TraceStore {
 
   timeline(traceId: string): TraceTimeline | undefined {
     const trace = this.traces.get(traceId);
-    return trace ? buildTimeline(traceId, trace.documents) : undefined;
+    return trace ? buildTimeline(traceId, trace.documents.toArray()) : undefined;
   }
 
   /** The timelines of the traces whose requests are done. */
@@ -117,7 +121,7 @@ export class TraceStore {
   doneTraces(): { id: string; documents: SegmentDocument[]; timeline: TraceTimeline }[] {
     return [...this.traces.entries()]
       .filter(([, trace]) => trace.request?.done)
-      .map(([id, trace]) => ({ id, documents: [...trace.documents], timeline: buildTimeline(id, trace.documents) }));
+      .map(([id, trace]) => ({ id, documents: trace.documents.toArray(), timeline: buildTimeline(id, trace.documents.toArray()) }));
   }
 
   /** Waits for the handler's subsegments: the SDK sends each over UDP as it closes, just before the response. */
@@ -133,7 +137,9 @@ export class TraceStore {
   private stored(traceId: string): StoredTrace {
     let trace = this.traces.get(traceId);
     if (!trace) {
-      this.traces.set(traceId, (trace = { documents: [], logs: [], lastDocumentAt: 0 }));
+      const documents = new BoundedBuffer<SegmentDocument>(DOCUMENTS_PER_TRACE.entries, DOCUMENTS_PER_TRACE.chars);
+      const logs = new BoundedBuffer<LogLine>(LOGS_PER_TRACE.entries, LOGS_PER_TRACE.chars);
+      this.traces.set(traceId, (trace = { documents, logs, lastDocumentAt: 0 }));
       // Forget the oldest traces beyond maxTraces (Map keeps insertion order).
       for (const old of this.traces.keys()) {
         if (this.traces.size <= this.maxTraces) break;

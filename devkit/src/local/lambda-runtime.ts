@@ -7,9 +7,23 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
 import { createRequire } from 'node:module';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { BoundedBuffer, cutLine, keepTail, LOG_LINE_LIMIT } from './bounded.js';
 import { lambdaContext } from './events.js';
+
+/** Lambda's limit on a synchronous invocation's response payload, in bytes: over it, the invocation fails. */
+export const RESPONSE_PAYLOAD_LIMIT = 6_291_556;
+/** What Lambda reports for a response over the limit (API Gateway then answers 502). */
+export const RESPONSE_TOO_LARGE = {
+  errorType: 'Function.ResponseSizeTooLarge',
+  errorMessage: `Response payload size exceeded maximum allowed payload size (${RESPONSE_PAYLOAD_LIMIT} bytes).`,
+} as const;
+/** The log lines and stderr a function's process keeps, however much it writes. */
+const KEPT_LOG_LINES = 1000;
+const KEPT_LOG_CHARS = 2 * 1024 * 1024;
+const KEPT_STDERR_CHARS = 64 * 1024;
 
 // Mark the lines that carry the end of init and an invocation's outcome on stdout, among the handler's logs.
 const READY = '\u001elambda-ready';
@@ -112,8 +126,9 @@ export interface BuiltLambda {
   /** When init (loading the bundle) started and ended, epoch ms; rejects when the bundle cannot load. */
   readonly ready: Promise<{ start: number; end: number }>;
   readonly exited: boolean;
-  /** Every line the function wrote to stdout so far, parsed when it is JSON. */
+  /** The last lines the function wrote to stdout (up to 1000, 2 MB), parsed when it is JSON; a very long line is cut and says so. */
   logs(): (Record<string, unknown> | string)[];
+  /** The last 64 KB the function wrote to stderr. */
   stderr(): string;
   stop(): Promise<void>;
 }
@@ -135,10 +150,13 @@ export async function startBuiltLambda(
   });
   // Each invocation waits for the process's exit while it runs: as many listeners as invocations at once.
   child.setMaxListeners(10 + (options.concurrency ?? 1));
-  const logs: (Record<string, unknown> | string)[] = [];
+  const logs = new BoundedBuffer<Record<string, unknown> | string>(KEPT_LOG_LINES, KEPT_LOG_CHARS);
   const waiting = new Map<number, (outcome: Outcome) => void>();
   let invocations = 0;
+  // The line being read, at most its limit (a log line's, or a response's), and how much of it was dropped.
   let pending = '';
+  let dropped = 0;
+  const decoder = new StringDecoder('utf8');
   let stderr = '';
   let exited = false;
   let outOfMemory = false;
@@ -149,20 +167,34 @@ export async function startBuiltLambda(
     failInit = reject;
   });
   ready.catch(() => {});
+  const onLine = (line: string, cut: number) => {
+    if (line === READY) markReady({ start: initStart, end: Date.now() });
+    else if (line.startsWith(RESULT)) {
+      // {"id":N,"outcome":...}: the id leads, so it is known even when the rest was over the limit and not kept.
+      const id = Number(/^\{"id":(\d+)/.exec(line.slice(RESULT.length))?.[1]);
+      waiting.get(id)?.(resultOutcome(line.slice(RESULT.length), cut));
+    }
+    else if (line.trim() !== '') {
+      const parsed = cut > 0 ? cutLine(line, LOG_LINE_LIMIT, cut) : parseLine(line);
+      logs.push(parsed);
+      options.onStdout?.(parsed);
+    }
+  };
   child.stdout.on('data', (chunk: Buffer) => {
-    pending += chunk.toString('utf8');
-    const lines = pending.split('\n');
-    pending = lines.pop()!;
-    for (const line of lines) {
-      if (line === READY) markReady({ start: initStart, end: Date.now() });
-      else if (line.startsWith(RESULT)) {
-        const { id, outcome } = JSON.parse(line.slice(RESULT.length)) as { id: number; outcome: Outcome };
-        waiting.get(id)?.(outcome);
-      }
-      else if (line.trim() !== '') {
-        const parsed = parseLine(line);
-        logs.push(parsed);
-        options.onStdout?.(parsed);
+    let text = decoder.write(chunk);
+    while (text.length > 0) {
+      const end = text.indexOf('\n');
+      const piece = end < 0 ? text : text.slice(0, end);
+      text = end < 0 ? '' : text.slice(end + 1);
+      const head = pending.length >= RESULT.length ? pending : pending + piece.slice(0, RESULT.length);
+      // A response is read up to Lambda's limit (so that one over it is known as such), a log line up to its own.
+      const room = Math.max(0, (head.startsWith(RESULT) ? RESULT.length + RESPONSE_PAYLOAD_LIMIT + 64 : LOG_LINE_LIMIT) - pending.length);
+      pending += piece.length <= room ? piece : piece.slice(0, room);
+      dropped += Math.max(0, piece.length - room);
+      if (end >= 0) {
+        onLine(pending, dropped);
+        pending = '';
+        dropped = 0;
       }
     }
   });
@@ -170,7 +202,7 @@ export async function startBuiltLambda(
   child.stdin.on('error', () => {});
   child.stderr.on('data', (chunk: Buffer) => {
     const text = chunk.toString('utf8');
-    stderr += text;
+    stderr = keepTail(stderr, text, KEPT_STDERR_CHARS);
     options.onStderr?.(text);
   });
   // Over its memory setting, Lambda kills the function's process; so does this watch of its resident memory, while
@@ -262,7 +294,7 @@ export async function startBuiltLambda(
     get exited() {
       return exited;
     },
-    logs: () => [...logs],
+    logs: () => logs.toArray(),
     stderr: () => stderr,
     async stop() {
       child.stdin.end();
@@ -271,6 +303,15 @@ export async function startBuiltLambda(
       clearTimeout(timer);
     },
   };
+}
+
+/** An invocation's outcome from its result line; a response over Lambda's limit fails the invocation, as Lambda fails it. */
+function resultOutcome(json: string, cut: number): Outcome {
+  const tooLarge = { error: `${RESPONSE_TOO_LARGE.errorType}: ${RESPONSE_TOO_LARGE.errorMessage}`, ...RESPONSE_TOO_LARGE };
+  if (cut > 0) return tooLarge;
+  const { outcome } = JSON.parse(json) as { id: number; outcome: Outcome };
+  if (outcome.result !== undefined && Buffer.byteLength(JSON.stringify(outcome.result)) > RESPONSE_PAYLOAD_LIMIT) return tooLarge;
+  return outcome;
 }
 
 function parseLine(line: string): Record<string, unknown> | string {

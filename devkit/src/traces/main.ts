@@ -2,6 +2,7 @@
 // failing segment marked with its cause, in accounts that keep segments in X-Ray and in accounts where CloudWatch
 // Transaction Search sends them to CloudWatch Logs; `--rules`: whether each sampling rule acts once deployed.
 // Uses the standard AWS configuration (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_XRAY...).
+import { colorFor, forTerminal, screen, screened } from '../terminal/text.js';
 import path from 'node:path';
 import type { TraceSummary } from '@aws-sdk/client-xray';
 import { parseOptions, runProjectCommand, UsageError } from '../command-line.js';
@@ -117,7 +118,9 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 /** The command, its exit code returned: 0 done, 1 X-Ray failed, the trace is not there or a rule is not deployed, 2 bad arguments. */
-export async function traces(argv: string[], output: Output): Promise<number> {
+export async function traces(argv: string[], given: Output): Promise<number> {
+  // Every line passes the terminal's one door: X-Ray's documents and AWS's messages are outside text.
+  const output = screened(given);
   const oneLine = (error: unknown) => {
     output.progress?.(undefined);
     // Every X-Ray failure is already one line; anything else is a bug, still said in one line.
@@ -131,8 +134,8 @@ function defaultOutput(): Output {
   return {
     out: (line) => console.log(line),
     err: (line) => console.error(line),
-    color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
-    ...(terminal ? { progress: (text: string | undefined) => process.stderr.write(`\r\x1b[K${text ?? ''}`) } : {}),
+    color: colorFor(process.stdout),
+    ...(terminal ? { progress: (text: string | undefined) => process.stderr.write(`\r\x1b[K${screen(text ?? '', false)}`) } : {}),
   };
 }
 
@@ -223,7 +226,7 @@ async function run(options: ReturnType<typeof parseArguments>, root: string, pro
   for (const summary of summaries.slice(0, listed)) output.out(`  ${describeSummary(summary)}`);
   if (summaries.length > listed) output.out(`  ... and ${summaries.length - listed} more (narrow --since, or raise --limit)`);
   const chosen = summaries.slice(0, options.limit);
-  const oldest = Math.min(...chosen.map(startOf));
+  const oldest = chosen.reduce((min, summary) => Math.min(min, startOf(summary)), Number.POSITIVE_INFINITY);
   const timelines = await read(
     chosen.map((summary) => summary.Id!),
     { start: new Date(oldest - 60_000), end: new Date() },
@@ -270,7 +273,9 @@ function describeScan(scan: Scan, start: Date, sinceText: string): string {
 function describeSummary(summary: TraceSummary): string {
   const time = new Date(startOf(summary));
   const flags = [summary.HasFault && 'FAULT', summary.HasError && 'ERROR', summary.HasThrottle && 'THROTTLED'].filter(Boolean).join(' ') || 'OK';
-  const http = summary.Http ? `${summary.Http.HttpMethod ?? ''} ${summary.Http.HttpURL ?? ''} -> ${summary.Http.HttpStatus ?? '?'}` : (summary.EntryPoint?.Name ?? '');
+  const http = summary.Http
+    ? `${forTerminal(summary.Http.HttpMethod ?? '', 20)} ${forTerminal(summary.Http.HttpURL ?? '', 200)} -> ${forTerminal(summary.Http.HttpStatus ?? '?', 10)}`
+    : forTerminal(summary.EntryPoint?.Name ?? '', 120);
   const duration = summary.Duration !== undefined ? formatMs(summary.Duration * 1000) : '';
-  return [time.toISOString().replace('T', ' ').slice(0, 19), summary.Id, http, duration, flags].filter(Boolean).join('  ');
+  return [time.toISOString().replace('T', ' ').slice(0, 19), forTerminal(summary.Id ?? '', 40), http, duration, flags].filter(Boolean).join('  ');
 }

@@ -101,7 +101,8 @@ export async function findTraces(xray: XRay, { start, end, expression, limit }: 
       throw error;
     }
     for await (const page of prepend(first, read)) {
-      scan.summaries.push(...(page.TraceSummaries ?? []).filter((summary) => summary.Id));
+      // One by one: spreading a page of a hundred thousand summaries into push() overflows the call stack.
+      for (const summary of page.TraceSummaries ?? []) if (summary?.Id) scan.summaries.push(summary);
       scan.tracesScanned += page.TracesProcessedCount ?? page.TraceSummaries?.length ?? 0;
       const approximate = page.ApproximateTime?.getTime();
       if (approximate !== undefined && approximate >= sliceStart && approximate < readFrom) readFrom = approximate;

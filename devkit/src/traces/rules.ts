@@ -2,6 +2,7 @@
 // own rule and the API default rule: what the OpenAPI document and terraform/variables.tf say, what the account
 // holds (GetSamplingRules: missing, differing, or as deployed) and the recent statistics X-Ray keeps per rule
 // (GetSamplingStatisticSummaries: requests matched, sampled, borrowed).
+import { forTerminal } from '../terminal/text.js';
 import path from 'node:path';
 import {
   GetSamplingRulesCommand,
@@ -165,8 +166,8 @@ export function formatRulesReport(report: RulesReport, { project, region }: { pr
     const { expected, statistics } = check;
     const missing = check.account === 'missing';
     return [
-      expected.ruleName,
-      expected.covers,
+      forTerminal(expected.ruleName, 64),
+      forTerminal(expected.covers, 120),
       String(expected.priority),
       `${expected.reservoirSize}/s`,
       String(expected.fixedRate),
@@ -176,7 +177,7 @@ export function formatRulesReport(report: RulesReport, { project, region }: { pr
       missing ? '-' : String(statistics.borrowed),
     ];
   });
-  const widths = header.map((_, column) => Math.max(...[header, ...rows].map((row) => row[column]!.length)));
+  const widths = header.map((_, column) => [header, ...rows].reduce((max, row) => Math.max(max, row[column]!.length), 0));
   const numeric = new Set([2, 6, 7, 8]);
   const format = (row: string[]) =>
     row
@@ -188,7 +189,7 @@ export function formatRulesReport(report: RulesReport, { project, region }: { pr
   lines.push('');
   const apiMatched = report.checks.reduce((sum, check) => sum + check.statistics.matched, 0);
   for (const check of report.checks) {
-    const { ruleName, covers } = check.expected;
+    const [ruleName, covers] = [forTerminal(check.expected.ruleName, 64), forTerminal(check.expected.covers, 120)];
     if (check.account === 'missing') lines.push(`! ${ruleName} (${covers}) is not in the account (${region}): run npm run deploy (terraform apply creates it).`);
     if (check.account === 'differs') lines.push(`! ${ruleName} (${covers}) is deployed with ${check.differences.join(', ')}: run npm run deploy to apply the project's settings, or someone changed it in the console.`);
     if (check.noTraffic) {

@@ -183,15 +183,21 @@ function isComplete(document: SegmentDocument): boolean {
 /** Every segment and subsegment, nested ones included, once by id (a completed document wins over an in-progress one). */
 function flatten(documents: Iterable<SegmentDocument>): Map<string, Flat> {
   const byId = new Map<string, Flat>();
-  const visit = (document: SegmentDocument, container?: SegmentDocument) => {
-    if (!document || typeof document.id !== 'string') return;
-    const kind = container || document.type === 'subsegment' ? 'subsegment' : 'segment';
-    const flat: Flat = { document, parentId: container?.id ?? document.parent_id, kind };
-    const known = byId.get(document.id);
-    if (!known || (!isComplete(known.document) && isComplete(document))) byId.set(document.id, flat);
-    for (const child of document.subsegments ?? []) visit(child, document);
-  };
-  for (const document of documents) visit(document);
+  // A stack, not recursion: a document nested a hundred thousand levels deep must not overflow the call stack.
+  const stack: { document: SegmentDocument; container?: SegmentDocument }[] = [];
+  for (const top of documents) {
+    stack.push({ document: top });
+    while (stack.length > 0) {
+      const { document, container } = stack.pop()!;
+      if (!document || typeof document !== 'object' || typeof document.id !== 'string') continue;
+      const kind = container || document.type === 'subsegment' ? 'subsegment' : 'segment';
+      const flat: Flat = { document, parentId: container?.id ?? document.parent_id, kind };
+      const known = byId.get(document.id);
+      if (!known || (!isComplete(known.document) && isComplete(document))) byId.set(document.id, flat);
+      const children = Array.isArray(document.subsegments) ? document.subsegments : [];
+      for (let i = children.length - 1; i >= 0; i--) stack.push({ document: children[i]!, container: document });
+    }
+  }
   return byId;
 }
 
@@ -269,6 +275,14 @@ function causeOf(
 const round = (ms: number) => Math.round(ms * 10) / 10;
 const naturally = new Intl.Collator('en', { numeric: true });
 
+/** A row to draw: its document, depth, the service it belongs to, and until when an unfinished one is drawn. */
+interface Visit {
+  flat: Flat;
+  depth: number;
+  service: string;
+  openUntil: number;
+}
+
 /** The timeline of one trace from its documents, in any order, nested or sent one by one. */
 export function buildTimeline(traceId: string, documents: Iterable<SegmentDocument>): TraceTimeline {
   const byId = flatten(documents);
@@ -295,12 +309,12 @@ export function buildTimeline(traceId: string, documents: Iterable<SegmentDocume
   roots.sort((a, b) => rootRank(a) - rootRank(b) || byStart(a, b));
 
   const times = [...byId.values()].flatMap(({ document }) => [document.start_time, document.end_time]).filter(finite);
-  const startTime = times.length > 0 ? Math.min(...times) : undefined;
-  const span = times.length > 0 ? round((Math.max(...times) - startTime!) * 1000) : 0;
+  const startTime = times.length > 0 ? times.reduce((min, time) => Math.min(min, time)) : undefined;
+  const span = times.length > 0 ? round((times.reduce((max, time) => Math.max(max, time)) - startTime!) * 1000) : 0;
   const sinceStart = (seconds: number) => round((seconds - startTime!) * 1000);
 
   const rows: TimelineRow[] = [];
-  const visit = (flat: Flat, depth: number, service: string, openUntil: number) => {
+  const visit = (flat: Flat, depth: number, service: string, openUntil: number): Visit[] => {
     const { document } = flat;
     const own = flat.kind === 'segment' ? document.name : service;
     const status = statusOf(document);
@@ -329,9 +343,15 @@ export function buildTimeline(traceId: string, documents: Iterable<SegmentDocume
       inferred: document.inferred === true,
       orphan: isOrphan(flat),
     });
-    for (const child of (children.get(document.id) ?? []).sort(byStart)) visit(child, depth + 1, own, end ?? openUntil);
+    return (children.get(document.id) ?? []).sort(byStart).map((child) => ({ flat: child, depth: depth + 1, service: own, openUntil: end ?? openUntil }));
   };
-  for (const root of roots) visit(root, 0, root.kind === 'segment' ? root.document.name : '(parent not recorded)', span);
+  // Depth first in tree order, with a stack of its own (no recursion, however deep the trace nests).
+  const stack: Visit[] = roots.map((root) => ({ flat: root, depth: 0, service: root.kind === 'segment' ? root.document.name : '(parent not recorded)', openUntil: span })).reverse();
+  while (stack.length > 0) {
+    const next = stack.pop()!;
+    const children = visit(next.flat, next.depth, next.service, next.openUntil);
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+  }
 
   const failing = findFailing(rows);
   if (failing) failing.failing = true;
@@ -366,17 +386,26 @@ function findFailing(rows: TimelineRow[]): TimelineRow | undefined {
     const candidates = rows.filter((row) => statuses.includes(row.status));
     const ids = new Set(candidates.map((row) => row.id));
     // Descendants, not only children: a fault may sit below rows that are fine (a fault inside an ok subsegment).
-    const leaves = candidates.filter((row) => !hasFailingDescendant(row, rows, ids));
+    const below = failingBelow(rows, ids);
+    const leaves = candidates.filter((row) => !below.has(row));
     if (leaves.length > 0) return leaves.sort((a, b) => b.depth - a.depth || (a.start ?? Infinity) - (b.start ?? Infinity))[0];
   }
   return undefined;
 }
 
-function hasFailingDescendant(row: TimelineRow, rows: TimelineRow[], failingIds: Set<string>): boolean {
+/** The rows with a failing row among their descendants: one pass from the end, linear however deep the tree. */
+function failingBelow(rows: TimelineRow[], failingIds: Set<string>): Set<TimelineRow> {
   // Rows are in tree order: a row's descendants follow it, deeper than it.
-  const index = rows.indexOf(row);
-  for (let i = index + 1; i < rows.length && rows[i]!.depth > row.depth; i++) if (failingIds.has(rows[i]!.id)) return true;
-  return false;
+  const found = new Set<TimelineRow>();
+  const after: { depth: number; failing: boolean }[] = [];
+  for (let i = rows.length - 1; i >= 0; i--) {
+    const row = rows[i]!;
+    let failing = false;
+    while (after.length > 0 && after[after.length - 1]!.depth > row.depth) failing = after.pop()!.failing || failing;
+    if (failing) found.add(row);
+    after.push({ depth: row.depth, failing: failing || failingIds.has(row.id) });
+  }
+  return found;
 }
 
 /** Services a subsegment calls without a segment of their own (SNS, DynamoDB, an HTTP API): inferred nodes. */

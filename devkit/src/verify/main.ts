@@ -7,6 +7,7 @@
 // status, trace found or not, its path (stage -> function -> SNS) and the sampling rule that matches the route.
 // Exits 1 naming the route and the failing segment when a trace is missing, holds a fault, or never reached the
 // function; a missing credential, a denied call or an API that does not answer is one clear line.
+import { colorFor, screened } from '../terminal/text.js';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Sha256 } from '@smithy/core/checksum';
@@ -68,12 +69,14 @@ export async function main(argv: string[]): Promise<void> {
   process.exitCode = await verify(argv, {
     out: (line) => console.log(line),
     err: (line) => console.error(line),
-    color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+    color: colorFor(process.stdout),
   });
 }
 
 /** The command, its exit code returned: 0 every route traced, 1 a route not (or a failure), 2 bad arguments. */
-export async function verify(argv: string[], output: Output): Promise<number> {
+export async function verify(argv: string[], given: Output): Promise<number> {
+  // Every line passes the terminal's one door: the API's answers, X-Ray's documents and AWS's messages are outside text.
+  const output = screened(given);
   const oneLine = (error: unknown) => (error instanceof VerifyError || error instanceof XRayCallError ? error.message : undefined);
   return runProjectCommand({ name: 'npm run verify', usage: USAGE, parse: parseArguments, oneLine }, argv, output, (options, { root, settings }) => run(options, root, settings, output));
 }

@@ -2,10 +2,10 @@
 // together), with this repository's node_modules (so traced-api-devkit is this checkout's) and its handlers built
 // by the devkit's own build, in a temporary folder. Importing this generates nothing.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, symlinkSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { temporaryFolder } from './temporary.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 /** The generator's bin (`traced-api new`, `traced-api endpoint`). */
@@ -14,7 +14,7 @@ if (!existsSync(generatorBin)) throw new Error(`${generatorBin} is missing: run 
 
 /** Writes a project with the generator (extra options as on its command line) and builds its handlers. */
 export function generateProject(name = 'orders-api', options: string[] = []): string {
-  const folder = mkdtempSync(path.join(os.tmpdir(), 'traced-api-devkit-test-'));
+  const folder = temporaryFolder('traced-api-devkit-test-');
   execFileSync(process.execPath, [generatorBin, 'new', name, '--yes', '--skip-install', ...options], { cwd: folder, stdio: ['ignore', 'ignore', 'inherit'] });
   const root = path.join(folder, name);
   symlinkSync(path.join(repoRoot, 'node_modules'), path.join(root, 'node_modules'));
