@@ -199,6 +199,7 @@ describe.skipIf(!verdaccio)('released through a registry, as users get it', () =
     await term.answer('Default sampling rule: fixed rate', '10%');
     await term.answer('Add an SNS topic', 'Enter');
     await term.answer('Who may call the API?', 'Enter');
+    await term.answer('Turn on CloudWatch Transaction Search', 'Enter');
     const shown = await term.waitFor(/EXIT:\d+/, 600_000);
     expect(shown).toContain('Created yo-api/');
     expect(shown).toContain('EXIT:0');
