@@ -78,11 +78,29 @@ describe.skipIf(!verdaccio)('released through a registry, as users get it', () =
     chmodSync(join(temp, 'node/bin/node'), 0o755);
     const folders = { home: join(temp, 'home'), cache: join(temp, 'npm-cache'), work: join(temp, 'work'), tmp: join(temp, 'tmp') };
     for (const folder of Object.values(folders)) mkdirSync(folder);
-    // The user's npm cache starts from a copy of this machine's: the tarballs npm has already fetched are not
-    // fetched again (npm finds them by their integrity; the package documents still come from the registry).
+    // The user's npm cache starts from this machine's: the tarballs npm has already fetched are not fetched again
+    // (npm finds them by their integrity; the package documents still come from the registry). Its content files
+    // never change once written, so they are hard-linked where they can be (a gigabyte not copied) and stay root's,
+    // readable; the index, which npm appends to, is copied and becomes the user's.
     const rootCache = join(execFileSync('npm', ['config', 'get', 'cache'], { encoding: 'utf8', env: rootEnv() }).trim(), '_cacache');
-    if (existsSync(rootCache)) execFileSync('cp', ['-r', rootCache, folders.cache]);
-    if (isRoot && userIds) for (const folder of Object.values(folders)) execFileSync('chown', ['-R', `${userIds.uid}:${userIds.gid}`, folder]);
+    if (existsSync(rootCache)) {
+      const cache = join(folders.cache, '_cacache');
+      mkdirSync(cache);
+      if (existsSync(join(rootCache, 'index-v5'))) execFileSync('cp', ['-r', join(rootCache, 'index-v5'), cache]);
+      if (existsSync(join(rootCache, 'content-v2'))) {
+        const linked = spawnSync('cp', ['-al', join(rootCache, 'content-v2'), cache]);
+        if (linked.status !== 0) {
+          rmSync(join(cache, 'content-v2'), { recursive: true, force: true });
+          execFileSync('cp', ['-r', join(rootCache, 'content-v2'), cache]);
+        }
+      }
+    }
+    if (isRoot && userIds) {
+      const owner = `${userIds.uid}:${userIds.gid}`;
+      for (const folder of Object.values(folders).filter((folder) => folder !== folders.cache)) execFileSync('chown', ['-R', owner, folder]);
+      // The cache's folders and index are the user's; its linked content files stay root's (chown would change root's own).
+      execFileSync('find', [folders.cache, '(', '-type', 'd', '-o', '-path', '*/index-v5/*', ')', '-exec', 'chown', owner, '{}', '+']);
+    }
     const npmBin = dirname(execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim());
     user = {
       work: folders.work,
